@@ -1,0 +1,56 @@
+# sockit - no configure step. make; make test; make install PREFIX=/usr DESTDIR=...
+CC ?= cc
+CFLAGS ?= -O2 -g
+WERROR ?= -Werror
+STDFLAGS = -std=c99 -D_POSIX_C_SOURCE=200809L -Wall -Wextra -pedantic $(WERROR)
+LDFLAGS ?=
+PREFIX ?= /usr/local
+BINDIR = $(PREFIX)/bin
+MANDIR = $(PREFIX)/share/man/man1
+# Where the per-applet links go (make install-links).
+LINKDIR ?= $(BINDIR)
+
+SRCS = main.c $(wildcard applets/*.c) $(wildcard lib/*.c)
+HDRS = lib/sockit.h applets/applets.def
+APPLETS = $(patsubst applets/%.c,%,$(wildcard applets/*.c))
+
+all: sockit
+
+sockit: $(SRCS) $(HDRS)
+	$(CC) $(STDFLAGS) $(CPPFLAGS) $(CFLAGS) -o $@ $(SRCS) $(LDFLAGS)
+
+# A build with AddressSanitizer and UBSan, for the test suite (CI runs it).
+sockit-asan: $(SRCS) $(HDRS)
+	$(CC) $(STDFLAGS) -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
+		-fno-sanitize-recover=all -o $@ $(SRCS)
+
+test: sockit
+	sh tests/run.sh
+
+test-asan: sockit-asan
+	SOCKIT=$(CURDIR)/sockit-asan sh tests/run.sh
+
+lint:
+	mandoc -Tlint -Wwarning man/sockit.1
+
+install: sockit
+	mkdir -p $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)
+	cp sockit $(DESTDIR)$(BINDIR)/sockit
+	chmod 755 $(DESTDIR)$(BINDIR)/sockit
+	cp man/sockit.1 $(DESTDIR)$(MANDIR)/sockit.1
+	chmod 644 $(DESTDIR)$(MANDIR)/sockit.1
+
+install-links:
+	mkdir -p $(DESTDIR)$(LINKDIR)
+	for a in $(APPLETS); do ln -sf sockit $(DESTDIR)$(LINKDIR)/$$a; done
+
+# A static binary: musl-gcc where it is installed, the default compiler otherwise.
+MUSLCC = $(shell command -v musl-gcc 2>/dev/null)
+static: $(SRCS) $(HDRS)
+	$(if $(MUSLCC),$(MUSLCC),$(CC)) $(STDFLAGS) -Os -static -o sockit-static $(SRCS)
+	strip sockit-static
+
+clean:
+	rm -f sockit sockit-asan sockit-static
+
+.PHONY: all test test-asan lint install install-links static clean

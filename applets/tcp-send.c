@@ -1,0 +1,250 @@
+/* tcp-send - TCP client: send MSG (then half-close) or relay stdin, and copy
+ * what the server sends to stdout until it closes. */
+#include <errno.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "../lib/sockit.h"
+
+static const char usage[] =
+"usage: sockit tcp-send [OPTIONS] HOST PORT [MSG...]\n"
+"\n"
+"Connect to HOST PORT. With MSG (even an empty one): send the MSG arguments\n"
+"joined by spaces plus a newline, half-close, and copy the reply to stdout\n"
+"until the server closes. Without MSG: relay stdin to the server and the\n"
+"server's data to stdout; stdin EOF half-closes.\n"
+"\n"
+"  -w, --timeout SECS   give up connecting after SECS (exit 4); then end the\n"
+"                       exchange once nothing moved for SECS (exit 0 if data\n"
+"                       came, 4 if none)\n"
+"  -z, --check          connect and close: exit 0 open, 5 refused, 4 timeout\n"
+"      --wait SECS      retry connecting until it works or SECS pass\n"
+"  -H, --no-shutdown    do not half-close after sending\n"
+"  -s, --source ADDR    connect from local address ADDR\n"
+"  -n, --no-newline     do not add a newline to MSG\n"
+"      --crlf           end lines with CRLF (MSG and stdin)\n"
+"  -x, --hex            MSG (or stdin) is hex text: \"de ad be ef\"\n"
+"  -X, --hexdump        show received data as 'hexdump -C' does\n"
+"  -4, --ipv4           IPv4 only\n"
+"  -6, --ipv6           IPv6 only\n"
+"  -v, --verbose        report the connection and byte counts on stderr\n"
+"  -q, --quiet          no diagnostics but fatal errors\n"
+"  -h, --help           this text\n";
+
+enum { O_TIMEOUT = 1, O_CHECK, O_WAIT, O_NOSHUT, O_SOURCE, O_NONL, O_CRLF, O_HEX,
+	O_HEXDUMP, O_V4, O_V6, O_VERBOSE, O_QUIET };
+
+static const struct opt_def opts[] = {
+	{ 'w', "timeout", 1, O_TIMEOUT },
+	{ 'z', "check", 0, O_CHECK },
+	{ 0, "wait", 1, O_WAIT },
+	{ 'H', "no-shutdown", 0, O_NOSHUT },
+	{ 's', "source", 1, O_SOURCE },
+	{ 'n', "no-newline", 0, O_NONL },
+	{ 0, "crlf", 0, O_CRLF },
+	{ 'x', "hex", 0, O_HEX },
+	{ 'X', "hexdump", 0, O_HEXDUMP },
+	{ '4', "ipv4", 0, O_V4 },
+	{ '6', "ipv6", 0, O_V6 },
+	{ 'v', "verbose", 0, O_VERBOSE },
+	{ 'q', "quiet", 0, O_QUIET },
+	{ 0, NULL, 0, 0 }
+};
+
+struct cfg {
+	int64_t timeout, wait;
+	int check, noshut, nonl, crlf, hex, hexdump, family;
+	const char *source;
+};
+
+/* The message to send, built before connecting: bad hex must send nothing. */
+static char *build_msg(const struct cfg *c, int argc, char **argv, size_t *len)
+{
+	size_t total = 0, n = 0;
+	char *joined, *msg;
+	int i, prev_cr = 0;
+
+	for (i = 0; i < argc; i++)
+		total += strlen(argv[i]) + 1;
+	joined = malloc(total + 1);
+	if (!joined)
+		xdie(EXIT_NET, "out of memory");
+	for (i = 0; i < argc; i++) {
+		size_t l = strlen(argv[i]);
+
+		if (i)
+			joined[n++] = ' ';
+		memcpy(joined + n, argv[i], l);
+		n += l;
+	}
+	if (c->hex) {
+		long got = opt_parse_hex(joined, n, (unsigned char *)joined);
+
+		if (got < 0)
+			xusage("bad hex in message: want pairs of hex digits");
+		*len = (size_t)got;
+		return joined;
+	}
+	if (!c->nonl)
+		joined[n++] = '\n';
+	if (!c->crlf) {
+		*len = n;
+		return joined;
+	}
+	msg = malloc(2 * n + 1);
+	if (!msg)
+		xdie(EXIT_NET, "out of memory");
+	*len = io_crlf(msg, joined, n, &prev_cr);
+	free(joined);
+	return msg;
+}
+
+/* -x without MSG: all of stdin is hex text, checked before anything is sent. */
+static char *read_hex_stdin(size_t *len)
+{
+	size_t cap = 65536, n = 0;
+	char *buf = malloc(cap);
+	long got;
+
+	for (;;) {
+		ssize_t r;
+
+		if (!buf)
+			xdie(EXIT_NET, "out of memory");
+		if (n == cap)
+			buf = realloc(buf, cap *= 2);
+		if (!buf)
+			xdie(EXIT_NET, "out of memory");
+		r = io_read(0, buf + n, cap - n);
+		if (r < 0)
+			xdie(EXIT_NET, "read stdin: %s", log_strerror(errno));
+		if (r == 0)
+			break;
+		n += (size_t)r;
+	}
+	got = opt_parse_hex(buf, n, (unsigned char *)buf);
+	if (got < 0)
+		xusage("bad hex on stdin: want pairs of hex digits");
+	*len = (size_t)got;
+	return buf;
+}
+
+static int connect_until(struct addrinfo *ai, const struct cfg *c, char *where, size_t size)
+{
+	int64_t start = loop_now(), pause = 20;
+
+	for (;;) {
+		int64_t t = c->timeout, left = c->wait ? start + c->wait - loop_now() : 0;
+		int fd, e;
+
+		if (c->wait && (!t || t > left))
+			t = left > 0 ? left : 1;
+		fd = sock_connect(ai, c->source, t, where, size);
+		if (fd >= 0)
+			return fd;
+		e = errno;
+		left = c->wait ? start + c->wait - loop_now() : 0;
+		if (!c->wait || left <= 0) {
+			if (c->wait)
+				xdie(EXIT_TIMEOUT, "connect %s: %s; gave up after --wait", where,
+				    log_strerror(e));
+			xdie(exit_for_errno(e), "connect %s: %s", where, log_strerror(e));
+		}
+		poll(NULL, 0, (int)(pause < left ? pause : left));
+		if (pause < 500)
+			pause *= 2;
+	}
+}
+
+int tcp_send_main(int argc, char **argv)
+{
+	struct cfg c;
+	struct opt_state st;
+	struct relay r;
+	struct addrinfo *ai;
+	char hostbuf[1024], where[ADDR_STRLEN];
+	const char *host;
+	char *msg = NULL;
+	int id, port, fd, rc, have_msg;
+	int64_t t0;
+
+	memset(&c, 0, sizeof(c));
+	opt_init(&st, argc, argv, usage);
+	while ((id = opt_next(&st, opts)) != 0) {
+		switch (id) {
+		case O_TIMEOUT: c.timeout = xparse_secs("timeout", st.arg); break;
+		case O_CHECK: c.check = 1; break;
+		case O_WAIT: c.wait = xparse_secs("wait", st.arg); break;
+		case O_NOSHUT: c.noshut = 1; break;
+		case O_SOURCE: c.source = st.arg; break;
+		case O_NONL: c.nonl = 1; break;
+		case O_CRLF: c.crlf = 1; break;
+		case O_HEX: c.hex = 1; break;
+		case O_HEXDUMP: c.hexdump = 1; break;
+		case O_V4:
+		case O_V6:
+			if (c.family)
+				xusage("-4 and -6 exclude each other");
+			c.family = id == O_V4 ? AF_INET : AF_INET6;
+			break;
+		case O_VERBOSE: log_level = LOG_VERBOSE; break;
+		case O_QUIET: log_level = LOG_QUIET; break;
+		}
+	}
+	argc -= st.ind;
+	argv += st.ind;
+	if (argc < 2)
+		xusage(argc ? "missing PORT" : "missing HOST and PORT");
+	host = xparse_host(argv[0], hostbuf, sizeof(hostbuf));
+	port = xparse_port(argv[1], "tcp", 0);
+	have_msg = argc > 2;
+	if (c.check && (have_msg || c.hex || c.hexdump || c.nonl || c.crlf || c.noshut))
+		xusage("-z sends nothing: no MSG, -x, -X, -n, --crlf or -H with it");
+	if (c.source) {
+		char sbuf[1024];
+
+		c.source = xparse_host(c.source, sbuf, sizeof(sbuf));
+		c.source = strdup(c.source);
+		freeaddrinfo(xresolve(c.source, 0, c.family, SOCK_STREAM, 1));
+	}
+
+	memset(&r, 0, sizeof(r));
+	if (have_msg)
+		msg = build_msg(&c, argc - 2, argv + 2, &r.msglen);
+	else if (c.hex && !c.check)
+		msg = read_hex_stdin(&r.msglen);
+	r.msg = msg;
+
+	ai = xresolve(host, port, c.family, SOCK_STREAM, 0);
+	t0 = loop_now();
+	fd = connect_until(ai, &c, where, sizeof(where));
+	freeaddrinfo(ai);
+	log_verbose("connected to %s", where);
+	if (c.check) {
+		close(fd);
+		return EXIT_OK;
+	}
+	r.net = fd;
+	r.in = msg ? -1 : 0;
+	r.out = 1;
+	r.stop = -1;
+	r.crlf = c.crlf;
+	r.hex = c.hexdump;
+	r.no_shutdown = c.noshut;
+	r.idle_ms = c.timeout;
+	r.peer = where;
+	rc = io_relay(&r);
+	{
+		int64_t ms = loop_now() - t0;
+
+		log_verbose("sent %llu bytes, received %llu bytes in %lld.%03lld s (%.1f MB/s)",
+		    (unsigned long long)r.sent, (unsigned long long)r.rcvd,
+		    (long long)(ms / 1000), (long long)(ms % 1000),
+		    ms ? (double)(r.sent + r.rcvd) / 1000.0 / (double)ms : 0.0);
+	}
+	close(fd);
+	free(msg);
+	return rc;
+}

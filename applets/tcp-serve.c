@@ -1,0 +1,691 @@
+/* tcp-serve - TCP server: echo (event-driven, one process), print, discard,
+ * relay one client to stdio, or run a program per connection (UCSPI style). */
+#include <errno.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "../lib/sockit.h"
+
+static const char usage[] =
+"usage: sockit tcp-serve [OPTIONS] PORT [PROGRAM [ARG...]]\n"
+"\n"
+"Serve TCP clients on PORT (0: any free port) until killed. Mode, one of:\n"
+"      --echo             send every byte back to its client (the default)\n"
+"  -o, --print            write received bytes to stdout\n"
+"      --discard          read and drop received bytes\n"
+"  -i, --stdio            relay one client to stdin/stdout, then exit (nc -l)\n"
+"  PROGRAM [ARG...]       run PROGRAM per connection, stdin/stdout on the socket\n"
+"      --sh CMD           run /bin/sh -c CMD per connection\n"
+"\n"
+"  -b, --bind ADDR        listen on ADDR only (default: all, IPv6 and IPv4)\n"
+"  -c, --max-clients N    at most N connections at once; others wait\n"
+"  -n, --count N          exit 0 once N connections were accepted and ended\n"
+"      --once             same as -n 1\n"
+"  -w, --timeout SECS     close a connection idle for SECS (built-in modes)\n"
+"      --accept-timeout SECS\n"
+"                         stop when SECS pass with no client: exit 0 if one\n"
+"                         was served, 4 if none came\n"
+"      --port-file FILE   write the bound port to FILE once listening\n"
+"  -X, --hexdump          with -i: show received data as 'hexdump -C' does\n"
+"      --crlf             with -i: send stdin's LF line ends as CRLF\n"
+"  -4, --ipv4             IPv4 only\n"
+"  -6, --ipv6             IPv6 only (IPv4 clients are refused)\n"
+"  -v, --verbose          log listening address, clients and byte counts\n"
+"  -q, --quiet            no diagnostics but fatal errors\n"
+"  -h, --help             this text\n"
+"\n"
+"PROGRAM gets PROTO=TCP, TCPREMOTEIP, TCPREMOTEPORT, TCPLOCALIP, TCPLOCALPORT.\n";
+
+enum { O_ECHO = 1, O_PRINT, O_DISCARD, O_STDIO, O_SH, O_BIND, O_MAX, O_COUNT, O_ONCE,
+	O_TIMEOUT, O_ACCEPT_TIMEOUT, O_PORTFILE, O_HEXDUMP, O_CRLF, O_V4, O_V6,
+	O_VERBOSE, O_QUIET };
+
+static const struct opt_def opts[] = {
+	{ 0, "echo", 0, O_ECHO },
+	{ 'o', "print", 0, O_PRINT },
+	{ 0, "discard", 0, O_DISCARD },
+	{ 'i', "stdio", 0, O_STDIO },
+	{ 0, "sh", 1, O_SH },
+	{ 'b', "bind", 1, O_BIND },
+	{ 'c', "max-clients", 1, O_MAX },
+	{ 'n', "count", 1, O_COUNT },
+	{ 0, "once", 0, O_ONCE },
+	{ 'w', "timeout", 1, O_TIMEOUT },
+	{ 0, "accept-timeout", 1, O_ACCEPT_TIMEOUT },
+	{ 0, "port-file", 1, O_PORTFILE },
+	{ 'X', "hexdump", 0, O_HEXDUMP },
+	{ 0, "crlf", 0, O_CRLF },
+	{ '4', "ipv4", 0, O_V4 },
+	{ '6', "ipv6", 0, O_V6 },
+	{ 'v', "verbose", 0, O_VERBOSE },
+	{ 'q', "quiet", 0, O_QUIET },
+	{ 0, NULL, 0, 0 }
+};
+
+enum mode { M_ECHO, M_PRINT, M_DISCARD, M_STDIO, M_EXEC };
+
+/* A client of a built-in mode. Output that the client would not take at once
+ * waits in pend; its socket is not read until pend is gone, so memory per
+ * client is bounded by one read. */
+struct conn {
+	int fd;
+	unsigned eof;
+	struct conn *prev, *next;     /* by last activity, oldest first */
+	int64_t last;
+	char *pend;
+	size_t plen, poff;
+	uint64_t in, out;
+	char peer[ADDR_STRLEN];
+};
+
+static struct {
+	enum mode mode;
+	int max, count, hexdump, crlf, family;
+	int64_t idle, accept_timeout;
+	const char *bind, *portfile;
+	char **prog;                  /* argv for execvp */
+	struct loop *lp;
+	int lfd, sigfd;
+	int listening;                /* the listener is watched */
+	int active;                   /* open connections or live children */
+	int accepted;
+	int64_t idle_since;           /* when active last became 0 */
+	int64_t pause_until;          /* out of fds: accept again at this time */
+	struct conn lru;              /* sentinel of the activity list */
+	pid_t *kids;
+	int nkids, capkids;
+	char buf[65536];              /* one read buffer for every client */
+} S;
+
+static void lru_unlink(struct conn *c)
+{
+	c->prev->next = c->next;
+	c->next->prev = c->prev;
+}
+
+static void lru_touch(struct conn *c)
+{
+	c->last = loop_now();
+	lru_unlink(c);
+	c->prev = S.lru.prev;
+	c->next = &S.lru;
+	S.lru.prev->next = c;
+	S.lru.prev = c;
+}
+
+/* Watch the listener only while we may take another client. */
+static void update_listener(void)
+{
+	int want = S.lfd >= 0 && (!S.max || S.active < S.max) && !S.pause_until;
+
+	if (want == S.listening)
+		return;
+	if (loop_set(S.lp, S.lfd, want ? LOOP_IN : 0, &S.lfd) < 0)
+		xdie(EXIT_NET, "event loop: %s", log_strerror(errno));
+	S.listening = want;
+}
+
+static void ended(void)
+{
+	S.active--;
+	if (!S.active)
+		S.idle_since = loop_now();
+	if (S.count && S.accepted >= S.count && !S.active)
+		exit(EXIT_OK);
+	update_listener();
+}
+
+static void conn_close(struct conn *c, const char *why)
+{
+	if (why)
+		log_verbose("%s: %s", c->peer, why);
+	log_verbose("closed %s: %llu bytes in, %llu bytes out", c->peer,
+	    (unsigned long long)c->in, (unsigned long long)c->out);
+	loop_set(S.lp, c->fd, 0, NULL);
+	close(c->fd);
+	lru_unlink(c);
+	free(c->pend);
+	free(c);
+	ended();
+}
+
+/* Send what is pending; 0 when all is sent, 1 when the client is not taking
+ * more yet, -1 when the connection is gone (and closed). */
+static int conn_flush(struct conn *c)
+{
+	while (c->poff < c->plen) {
+		ssize_t n = write(c->fd, c->pend + c->poff, c->plen - c->poff);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			if (errno == EAGAIN || errno == EWOULDBLOCK)
+				return 1;
+			conn_close(c, log_strerror(errno));
+			return -1;
+		}
+		c->poff += (size_t)n;
+		c->out += (uint64_t)n;
+	}
+	free(c->pend);
+	c->pend = NULL;
+	c->plen = c->poff = 0;
+	return 0;
+}
+
+static void conn_readable(struct conn *c)
+{
+	ssize_t n = io_read(c->fd, S.buf, sizeof(S.buf));
+
+	if (n < 0) {
+		if (errno != EAGAIN && errno != EWOULDBLOCK)
+			conn_close(c, log_strerror(errno));
+		return;
+	}
+	if (n == 0) {
+		c->eof = 1;
+		if (!c->pend)
+			conn_close(c, NULL);
+		else /* the rest of the echo first, then close */
+			loop_set(S.lp, c->fd, LOOP_OUT, c);
+		return;
+	}
+	c->in += (uint64_t)n;
+	if (S.idle)
+		lru_touch(c);
+	if (S.mode == M_PRINT) {
+		if (io_write_all(1, S.buf, (size_t)n) < 0)
+			xdie(EXIT_NET, "write stdout: %s", log_strerror(errno));
+		return;
+	}
+	if (S.mode != M_ECHO)
+		return;
+	/* Try to echo at once; queue only what the client would not take. */
+	c->pend = S.buf;
+	c->plen = (size_t)n;
+	c->poff = 0;
+	for (;;) {
+		ssize_t w = write(c->fd, S.buf + c->poff, c->plen - c->poff);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0 && errno != EAGAIN && errno != EWOULDBLOCK) {
+			c->pend = NULL;
+			conn_close(c, log_strerror(errno));
+			return;
+		}
+		if (w > 0) {
+			c->poff += (size_t)w;
+			c->out += (uint64_t)w;
+			if (c->poff < c->plen)
+				continue;
+		}
+		break;
+	}
+	if (c->poff == c->plen) {
+		c->pend = NULL;
+		c->plen = c->poff = 0;
+		return;
+	}
+	c->pend = malloc(c->plen - c->poff);
+	if (!c->pend) {
+		conn_close(c, "out of memory");
+		return;
+	}
+	memcpy(c->pend, S.buf + c->poff, c->plen - c->poff);
+	c->plen -= c->poff;
+	c->poff = 0;
+	/* Stop reading this client until it takes its echo. */
+	loop_set(S.lp, c->fd, LOOP_OUT, c);
+}
+
+static void conn_event(struct conn *c, unsigned ev)
+{
+	if (c->pend) {
+		int rc;
+
+		if (!(ev & LOOP_OUT))
+			return;
+		rc = conn_flush(c);
+		if (rc != 0)
+			return;
+		if (S.idle)
+			lru_touch(c);
+		if (c->eof) {
+			conn_close(c, NULL);
+			return;
+		}
+		loop_set(S.lp, c->fd, LOOP_IN, c);
+		return;
+	}
+	if (ev & LOOP_IN)
+		conn_readable(c);
+}
+
+static void conn_new(int fd, const struct sockaddr *peer)
+{
+	struct conn *c = calloc(1, sizeof(*c));
+
+	if (!c) {
+		log_warn("out of memory: dropping a client");
+		close(fd);
+		ended();
+		return;
+	}
+	c->fd = fd;
+	if (log_level >= LOG_VERBOSE)
+		addr_format(peer, c->peer, sizeof(c->peer));
+	c->prev = c->next = c;
+	lru_touch(c);
+	if (S.mode == M_ECHO) {
+		int one = 1;
+
+		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	}
+	if (loop_set(S.lp, fd, LOOP_IN, c) < 0) {
+		log_warn("event loop: %s", log_strerror(errno));
+		conn_close(c, NULL);
+	}
+}
+
+static void setenv_addr(const char *ipvar, const char *portvar, const struct sockaddr *sa)
+{
+	char ip[ADDR_STRLEN], port[8];
+
+	addr_ip(sa, ip, sizeof(ip));
+	snprintf(port, sizeof(port), "%d", addr_port(sa));
+	setenv(ipvar, ip, 1);
+	setenv(portvar, port, 1);
+}
+
+static void spawn(int fd, const struct sockaddr *peer)
+{
+	pid_t pid = fork();
+
+	if (pid < 0) {
+		log_warn("fork: %s", log_strerror(errno));
+		close(fd);
+		ended();
+		return;
+	}
+	if (pid == 0) {
+		struct sockaddr_storage local;
+		socklen_t ll = sizeof(local);
+		struct sigaction sa;
+		sigset_t none;
+
+		memset(&sa, 0, sizeof(sa));
+		sa.sa_handler = SIG_DFL;
+		sigemptyset(&sa.sa_mask);
+		sigaction(SIGPIPE, &sa, NULL);
+		sigaction(SIGINT, &sa, NULL);
+		sigaction(SIGTERM, &sa, NULL);
+		sigaction(SIGCHLD, &sa, NULL);
+		sigemptyset(&none);
+		sigprocmask(SIG_SETMASK, &none, NULL);
+		if (dup2(fd, 0) < 0 || dup2(fd, 1) < 0) {
+			log_msg("dup2: %s", log_strerror(errno));
+			_exit(126);
+		}
+		if (fd > 1)
+			close(fd);
+		sock_set_nonblock(0, 0);
+		setenv("PROTO", "TCP", 1);
+		setenv_addr("TCPREMOTEIP", "TCPREMOTEPORT", peer);
+		if (getsockname(0, (struct sockaddr *)&local, &ll) == 0)
+			setenv_addr("TCPLOCALIP", "TCPLOCALPORT", (struct sockaddr *)&local);
+		unsetenv("TCPREMOTEHOST");
+		unsetenv("TCPREMOTEINFO");
+		unsetenv("TCPLOCALHOST");
+		execvp(S.prog[0], S.prog);
+		log_msg("exec %s: %s", S.prog[0], log_strerror(errno));
+		_exit(errno == ENOENT ? 127 : 126);
+	}
+	close(fd);
+	if (S.nkids == S.capkids) {
+		int cap = S.capkids ? S.capkids * 2 : 16;
+		pid_t *k = realloc(S.kids, (size_t)cap * sizeof(*k));
+
+		if (!k)
+			xdie(EXIT_NET, "out of memory");
+		S.kids = k;
+		S.capkids = cap;
+	}
+	S.kids[S.nkids++] = pid;
+	if (log_level >= LOG_VERBOSE) {
+		char p[ADDR_STRLEN];
+
+		addr_format(peer, p, sizeof(p));
+		log_verbose("%s: started pid %ld", p, (long)pid);
+	}
+}
+
+static void reap(void)
+{
+	int status, i;
+	pid_t pid;
+
+	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+		for (i = 0; i < S.nkids; i++)
+			if (S.kids[i] == pid)
+				break;
+		if (i == S.nkids)
+			continue;
+		S.kids[i] = S.kids[--S.nkids];
+		if (WIFEXITED(status))
+			log_verbose("pid %ld exited %d", (long)pid, WEXITSTATUS(status));
+		else if (WIFSIGNALED(status))
+			log_verbose("pid %ld killed by signal %d", (long)pid, WTERMSIG(status));
+		ended();
+	}
+}
+
+NORETURN static void stop(void)
+{
+	int i;
+
+	for (i = 0; i < S.nkids; i++)
+		kill(S.kids[i], SIGTERM);
+	log_verbose("stopping");
+	exit(EXIT_OK);
+}
+
+static void on_signals(void)
+{
+	unsigned char sig[64];
+	ssize_t n, i;
+
+	while ((n = read(S.sigfd, sig, sizeof(sig))) > 0)
+		for (i = 0; i < n; i++) {
+			if (sig[i] == SIGCHLD)
+				reap();
+			else
+				stop();
+		}
+}
+
+/* Take every client waiting in the backlog, as far as the limits allow. */
+static void on_listener(void)
+{
+	while (S.listening) {
+		struct sockaddr_storage peer;
+		socklen_t pl;
+		int fd = sock_accept(S.lfd, &peer, &pl);
+
+		if (fd < 0) {
+			if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) {
+				/* Out of fds: leaving the client in the backlog would make
+				 * every wait return at once. Stop watching for a moment. */
+				log_warn("accept: %s; pausing", log_strerror(errno));
+				S.pause_until = loop_now() + 100;
+				update_listener();
+			} else if (errno != EAGAIN && errno != EWOULDBLOCK &&
+			    errno != ECONNABORTED && errno != EPROTO && errno != EINTR) {
+				log_warn("accept: %s", log_strerror(errno));
+			}
+			if (errno != ECONNABORTED && errno != EPROTO && errno != EINTR)
+				return;
+			continue;
+		}
+		S.active++;
+		S.accepted++;
+		if (S.count && S.accepted >= S.count) {
+			/* No more clients: let others be refused, not hang in a backlog. */
+			loop_set(S.lp, S.lfd, 0, NULL);
+			close(S.lfd);
+			S.lfd = -1;
+			S.listening = 0;
+		}
+		if (S.mode == M_EXEC) {
+			spawn(fd, (struct sockaddr *)&peer);
+		} else {
+			if (log_level >= LOG_VERBOSE) {
+				char p[ADDR_STRLEN];
+
+				addr_format((struct sockaddr *)&peer, p, sizeof(p));
+				log_verbose("connection from %s", p);
+			}
+			conn_new(fd, (struct sockaddr *)&peer);
+		}
+		update_listener();
+	}
+}
+
+static int64_t next_timeout(int64_t now)
+{
+	int64_t t = -1;
+
+	if (S.idle && S.lru.next != &S.lru) {
+		t = S.lru.next->last + S.idle - now;
+		if (t < 0)
+			t = 0;
+	}
+	if (S.accept_timeout && !S.active) {
+		int64_t a = S.idle_since + S.accept_timeout - now;
+
+		if (a < 0)
+			a = 0;
+		if (t < 0 || a < t)
+			t = a;
+	}
+	if (S.pause_until) {
+		int64_t p = S.pause_until - now;
+
+		if (p < 0)
+			p = 0;
+		if (t < 0 || p < t)
+			t = p;
+	}
+	return t;
+}
+
+static void on_timers(int64_t now)
+{
+	if (S.pause_until && now >= S.pause_until) {
+		S.pause_until = 0;
+		update_listener();
+	}
+	while (S.idle && S.lru.next != &S.lru && S.lru.next->last + S.idle <= now)
+		conn_close(S.lru.next, "idle timeout");
+	if (S.accept_timeout && !S.active && now >= S.idle_since + S.accept_timeout) {
+		log_verbose("no client for %lld ms", (long long)S.accept_timeout);
+		exit(S.accepted ? EXIT_OK : EXIT_TIMEOUT);
+	}
+}
+
+NORETURN static void serve(void)
+{
+	struct loop_event ev[256];
+
+	for (;;) {
+		int n, i;
+
+		n = loop_wait(S.lp, ev, 256, next_timeout(loop_now()));
+		if (n < 0)
+			xdie(EXIT_NET, "event loop: %s", log_strerror(errno));
+		for (i = 0; i < n; i++) {
+			if (ev[i].data == &S.sigfd)
+				on_signals();
+			else if (ev[i].data == &S.lfd)
+				on_listener();
+			else
+				conn_event(ev[i].data, ev[i].events);
+		}
+		on_timers(loop_now());
+	}
+}
+
+/* -i: wait for one client (or the accept timeout, or a signal), relay it. */
+static int serve_stdio(void)
+{
+	struct sockaddr_storage peer;
+	struct relay r;
+	char where[ADDR_STRLEN];
+	socklen_t pl;
+	int fd, rc;
+
+	sock_set_nonblock(S.lfd, 1);
+	for (;;) {
+		struct loop_event ev[2];
+		int n, i;
+
+		if (loop_set(S.lp, S.lfd, LOOP_IN, &S.lfd) < 0)
+			xdie(EXIT_NET, "event loop: %s", log_strerror(errno));
+		n = loop_wait(S.lp, ev, 2, next_timeout(loop_now()));
+		if (n < 0)
+			xdie(EXIT_NET, "event loop: %s", log_strerror(errno));
+		for (i = 0; i < n; i++)
+			if (ev[i].data == &S.sigfd)
+				on_signals();
+		on_timers(loop_now());
+		fd = sock_accept(S.lfd, &peer, &pl);
+		if (fd >= 0)
+			break;
+		if (errno == EMFILE || errno == ENFILE)
+			xdie(EXIT_NET, "accept: %s", log_strerror(errno));
+	}
+	close(S.lfd); /* other clients are not served */
+	addr_format((struct sockaddr *)&peer, where, sizeof(where));
+	log_verbose("connection from %s", where);
+	memset(&r, 0, sizeof(r));
+	r.net = fd;
+	r.in = 0;
+	r.out = 1;
+	r.stop = S.sigfd;
+	r.crlf = S.crlf;
+	r.hex = S.hexdump;
+	r.idle_ms = S.idle;
+	r.peer = where;
+	rc = io_relay(&r);
+	log_verbose("closed %s: %llu bytes in, %llu bytes out", where,
+	    (unsigned long long)r.rcvd, (unsigned long long)r.sent);
+	close(fd);
+	return rc;
+}
+
+/* PROGRAM must exist before the first client pays for the mistake. */
+static void check_program(const char *prog)
+{
+	const char *path = getenv("PATH"), *p;
+	char file[4096];
+	struct stat sb;
+
+	if (strchr(prog, '/')) {
+		if (access(prog, X_OK) < 0)
+			xusage("%s: %s", prog, log_strerror(errno));
+		return;
+	}
+	if (!path)
+		path = "/usr/bin:/bin";
+	for (p = path;; ) {
+		const char *e = strchr(p, ':');
+		size_t len = e ? (size_t)(e - p) : strlen(p);
+
+		if (snprintf(file, sizeof(file), "%.*s/%s", (int)len, len ? p : ".", prog) <
+		    (int)sizeof(file) && stat(file, &sb) == 0 && S_ISREG(sb.st_mode) &&
+		    access(file, X_OK) == 0)
+			return;
+		if (!e)
+			break;
+		p = e + 1;
+	}
+	xusage("%s: command not found", prog);
+}
+
+int tcp_serve_main(int argc, char **argv)
+{
+	static const int sigs[] = { SIGINT, SIGTERM, SIGCHLD };
+	static char *sh[] = { "sh", "-c", NULL, NULL };
+	struct opt_state st;
+	char hostbuf[1024], where[ADDR_STRLEN];
+	const char *modeopt = NULL;
+	int id, port, nmodes = 0;
+
+	S.lfd = -1;
+	opt_init(&st, argc, argv, usage);
+	while ((id = opt_next(&st, opts)) != 0) {
+		switch (id) {
+		case O_ECHO: case O_PRINT: case O_DISCARD: case O_STDIO: case O_SH:
+			if (nmodes++)
+				xusage("%s and %s are two modes: choose one", modeopt, st.name);
+			modeopt = st.name == st.namebuf ? "-o" : st.name;
+			if (st.name == st.namebuf)
+				modeopt = id == O_PRINT ? "-o" : "-i";
+			S.mode = id == O_PRINT ? M_PRINT : id == O_DISCARD ? M_DISCARD :
+			    id == O_STDIO ? M_STDIO : id == O_SH ? M_EXEC : M_ECHO;
+			if (id == O_SH) {
+				sh[2] = (char *)st.arg;
+				S.prog = sh;
+			}
+			break;
+		case O_BIND: S.bind = st.arg; break;
+		case O_MAX: S.max = xparse_count("max-clients", st.arg); break;
+		case O_COUNT: S.count = xparse_count("count", st.arg); break;
+		case O_ONCE: S.count = 1; break;
+		case O_TIMEOUT: S.idle = xparse_secs("timeout", st.arg); break;
+		case O_ACCEPT_TIMEOUT:
+			S.accept_timeout = xparse_secs("accept-timeout", st.arg);
+			break;
+		case O_PORTFILE: S.portfile = st.arg; break;
+		case O_HEXDUMP: S.hexdump = 1; break;
+		case O_CRLF: S.crlf = 1; break;
+		case O_V4:
+		case O_V6:
+			if (S.family)
+				xusage("-4 and -6 exclude each other");
+			S.family = id == O_V4 ? AF_INET : AF_INET6;
+			break;
+		case O_VERBOSE: log_level = LOG_VERBOSE; break;
+		case O_QUIET: log_level = LOG_QUIET; break;
+		}
+	}
+	argc -= st.ind;
+	argv += st.ind;
+	if (argc < 1)
+		xusage("missing PORT");
+	port = xparse_port(argv[0], "tcp", 1);
+	if (argc > 1) {
+		if (nmodes)
+			xusage("%s and PROGRAM are two modes: choose one", modeopt);
+		S.mode = M_EXEC;
+		S.prog = argv + 1;
+	}
+	if (S.mode == M_EXEC)
+		check_program(S.prog[0]);
+	if (S.mode == M_STDIO && (S.count || S.max))
+		xusage("-i serves one client: no -n, --once or -c with it");
+	if ((S.hexdump || S.crlf) && S.mode != M_STDIO)
+		xusage("%s goes with -i only", S.hexdump ? "-X" : "--crlf");
+	if (S.mode == M_EXEC && S.idle)
+		log_warn("-w has no effect on PROGRAM connections: the program owns them");
+	if (S.bind)
+		S.bind = xparse_host(S.bind, hostbuf, sizeof(hostbuf));
+
+	S.lp = loop_new();
+	if (!S.lp)
+		xdie(EXIT_NET, "event loop: %s", log_strerror(errno));
+	S.sigfd = loop_signals(sigs, 3);
+	if (S.sigfd < 0 || loop_set(S.lp, S.sigfd, LOOP_IN, &S.sigfd) < 0)
+		xdie(EXIT_NET, "signals: %s", log_strerror(errno));
+	S.lfd = xlisten(S.bind, port, S.family, SOCK_STREAM, where, sizeof(where));
+	if (sock_set_nonblock(S.lfd, 1) < 0)
+		xdie(EXIT_NET, "listen %s: %s", where, log_strerror(errno));
+	log_verbose("listening on %s", where);
+	if (S.portfile)
+		xwrite_port_file(S.portfile, S.lfd);
+	S.lru.prev = S.lru.next = &S.lru;
+	S.idle_since = loop_now();
+	if (S.mode == M_EXEC)
+		S.idle = 0;
+	if (S.mode == M_STDIO)
+		return serve_stdio();
+	update_listener();
+	serve();
+}

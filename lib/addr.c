@@ -1,0 +1,141 @@
+/* addr.c - ports and hosts as users write them, getaddrinfo, and addresses shown
+ * numerically ("127.0.0.1:80", "[::1]:80"; a v4-mapped address as plain IPv4). */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "sockit.h"
+
+/* Decimal 1-65535 (0 too, for servers) or a service name; -1 otherwise. */
+int addr_parse_port(const char *s, const char *proto, int allow_zero)
+{
+	const char *p;
+	long v = 0;
+
+	if (!*s)
+		return -1;
+	if (*s >= '0' && *s <= '9') {
+		for (p = s; *p >= '0' && *p <= '9'; p++) {
+			v = v * 10 + (*p - '0');
+			if (v > 65535)
+				return -1;
+		}
+		if (*p || (v == 0 && !allow_zero))
+			return -1;
+		return (int)v;
+	}
+	for (p = s; *p; p++) /* a service name: letters, digits, '-', '_', '.' */
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+		      (*p >= '0' && *p <= '9') || *p == '-' || *p == '_' || *p == '.'))
+			return -1;
+	{
+		struct servent *se = getservbyname(s, proto);
+
+		if (!se)
+			return -1;
+		return ntohs((unsigned short)se->s_port);
+	}
+}
+
+/* "[::1]" -> "::1"; NULL for an empty host or unbalanced brackets. */
+const char *addr_strip_host(const char *s, char *buf, size_t size)
+{
+	size_t len = strlen(s);
+
+	if (s[0] == '[') {
+		if (len < 3 || s[len - 1] != ']' || len - 2 >= size)
+			return NULL;
+		memcpy(buf, s + 1, len - 2);
+		buf[len - 2] = 0;
+		return buf;
+	}
+	if (!len || len >= size || strchr(s, ']') || strchr(s, '['))
+		return NULL;
+	memcpy(buf, s, len + 1);
+	return buf;
+}
+
+int addr_resolve(const char *host, int port, int family, int socktype, int passive,
+                 struct addrinfo **res)
+{
+	struct addrinfo hints;
+	char serv[8];
+
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_family = family;
+	hints.ai_socktype = socktype;
+	hints.ai_flags = AI_NUMERICSERV | (passive ? AI_PASSIVE : 0);
+	snprintf(serv, sizeof(serv), "%d", port);
+	return getaddrinfo(host, serv, &hints, res);
+}
+
+struct addrinfo *xresolve(const char *host, int port, int family, int socktype, int passive)
+{
+	struct addrinfo *res = NULL;
+	int rc = addr_resolve(host, port, family, socktype, passive, &res);
+
+	if (rc == EAI_SYSTEM)
+		xdie(EXIT_RESOLVE, "resolve %s: %s", host, log_strerror(errno));
+	if (rc)
+		xdie(EXIT_RESOLVE, "resolve %s: %s%s", host, gai_strerror(rc),
+		    family == AF_INET ? " (IPv4 only, -4)" :
+		    family == AF_INET6 ? " (IPv6 only, -6)" : "");
+	return res;
+}
+
+int xparse_port(const char *s, const char *proto, int allow_zero)
+{
+	int port = addr_parse_port(s, proto, allow_zero);
+
+	if (port < 0)
+		xusage("bad port '%s': want %s65535 or a service name", s,
+		    allow_zero ? "0-" : "1-");
+	return port;
+}
+
+const char *xparse_host(const char *s, char *buf, size_t size)
+{
+	const char *h = addr_strip_host(s, buf, size);
+
+	if (!h)
+		xusage("bad host '%s'", s);
+	return h;
+}
+
+void addr_ip(const struct sockaddr *sa, char *buf, size_t size)
+{
+	if (sa->sa_family == AF_INET6) {
+		const struct sockaddr_in6 *s6 = (const struct sockaddr_in6 *)sa;
+
+		if (IN6_IS_ADDR_V4MAPPED(&s6->sin6_addr))
+			inet_ntop(AF_INET, s6->sin6_addr.s6_addr + 12, buf, size);
+		else
+			inet_ntop(AF_INET6, &s6->sin6_addr, buf, size);
+	} else if (sa->sa_family == AF_INET) {
+		inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr, buf, size);
+	} else {
+		snprintf(buf, size, "?");
+	}
+}
+
+int addr_port(const struct sockaddr *sa)
+{
+	if (sa->sa_family == AF_INET6)
+		return ntohs(((const struct sockaddr_in6 *)sa)->sin6_port);
+	if (sa->sa_family == AF_INET)
+		return ntohs(((const struct sockaddr_in *)sa)->sin_port);
+	return 0;
+}
+
+void addr_format(const struct sockaddr *sa, char *buf, size_t size)
+{
+	char ip[INET6_ADDRSTRLEN];
+
+	addr_ip(sa, ip, sizeof(ip));
+	if (strchr(ip, ':'))
+		snprintf(buf, size, "[%s]:%d", ip, addr_port(sa));
+	else
+		snprintf(buf, size, "%s:%d", ip, addr_port(sa));
+}

@@ -1,0 +1,272 @@
+/* io.c - full reads and writes (EINTR, short writes, EAGAIN), CRLF and hex dump
+ * output, and the one relay between stdin/stdout and a socket that every
+ * applet in netcat's shape uses. */
+#include <errno.h>
+#include <poll.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "sockit.h"
+
+int io_write_all(int fd, const void *buf, size_t len)
+{
+	const char *p = buf;
+
+	while (len) {
+		ssize_t n = write(fd, p, len);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			if (errno == EAGAIN || errno == EWOULDBLOCK) {
+				/* Someone handed us a non-blocking fd: wait, do not spin. */
+				struct pollfd pfd;
+
+				pfd.fd = fd;
+				pfd.events = POLLOUT;
+				if (poll(&pfd, 1, -1) < 0 && errno != EINTR)
+					return -1;
+				continue;
+			}
+			return -1;
+		}
+		p += n;
+		len -= n;
+	}
+	return 0;
+}
+
+ssize_t io_read(int fd, void *buf, size_t len)
+{
+	ssize_t n;
+
+	do
+		n = read(fd, buf, len);
+	while (n < 0 && errno == EINTR);
+	return n;
+}
+
+/* LF not preceded by CR -> CRLF. dst holds 2 * n bytes. *prev_cr carries the
+ * last byte's state from one call to the next. */
+size_t io_crlf(char *dst, const char *src, size_t n, int *prev_cr)
+{
+	size_t i, o = 0;
+
+	for (i = 0; i < n; i++) {
+		if (src[i] == '\n' && !*prev_cr)
+			dst[o++] = '\r';
+		dst[o++] = src[i];
+		*prev_cr = src[i] == '\r';
+	}
+	return o;
+}
+
+/* The canonical dump, byte for byte as `hexdump -C` prints it: offset, sixteen
+ * bytes in two groups of eight, the printable characters between bars, "*" for
+ * a run of lines equal to the one before, and the final offset on its own. */
+void hexdump_init(struct hexdump *hd, int fd)
+{
+	memset(hd, 0, sizeof(*hd));
+	hd->fd = fd;
+}
+
+static size_t hexdump_line(char *o, uint64_t off, const unsigned char *b, size_t n)
+{
+	static const char hx[] = "0123456789abcdef";
+	size_t i, k;
+
+	k = (size_t)sprintf(o, "%08llx  ", (unsigned long long)off);
+	for (i = 0; i < 16; i++) {
+		if (i < n) {
+			o[k++] = hx[b[i] >> 4];
+			o[k++] = hx[b[i] & 15];
+			o[k++] = ' ';
+		} else {
+			o[k++] = ' ';
+			o[k++] = ' ';
+			o[k++] = ' ';
+		}
+		if (i == 7)
+			o[k++] = ' ';
+	}
+	o[k++] = ' ';
+	o[k++] = '|';
+	for (i = 0; i < n; i++)
+		o[k++] = b[i] >= 0x20 && b[i] < 0x7f ? (char)b[i] : '.';
+	o[k++] = '|';
+	o[k++] = '\n';
+	return k;
+}
+
+int hexdump_feed(struct hexdump *hd, const void *buf, size_t len)
+{
+	const unsigned char *p = buf;
+	char out[4096];
+	size_t o = 0;
+
+	while (len) {
+		size_t take = 16 - hd->fill;
+
+		if (take > len)
+			take = len;
+		memcpy(hd->line + hd->fill, p, take);
+		hd->fill += take;
+		p += take;
+		len -= take;
+		if (hd->fill < 16)
+			break;
+		if (hd->have_prev && !memcmp(hd->line, hd->prev, 16)) {
+			if (!hd->starred) {
+				out[o++] = '*';
+				out[o++] = '\n';
+				hd->starred = 1;
+			}
+		} else {
+			o += hexdump_line(out + o, hd->off, hd->line, 16);
+			hd->starred = 0;
+		}
+		memcpy(hd->prev, hd->line, 16);
+		hd->have_prev = 1;
+		hd->off += 16;
+		hd->fill = 0;
+		if (o > sizeof(out) - 100) {
+			if (io_write_all(hd->fd, out, o) < 0)
+				return -1;
+			o = 0;
+		}
+	}
+	return o ? io_write_all(hd->fd, out, o) : 0;
+}
+
+int hexdump_end(struct hexdump *hd)
+{
+	char out[128];
+	size_t o = 0;
+
+	if (hd->fill) {
+		o = hexdump_line(out, hd->off, hd->line, hd->fill);
+		hd->off += hd->fill;
+		hd->fill = 0;
+	}
+	if (hd->off)
+		o += (size_t)sprintf(out + o, "%08llx\n", (unsigned long long)hd->off);
+	hd->have_prev = hd->starred = 0;
+	hd->off = 0;
+	return o ? io_write_all(hd->fd, out, o) : 0;
+}
+
+/* The relay, after OpenBSD nc's readwrite(): one buffer per direction, the
+ * socket non-blocking and driven by poll so that sending never stops us
+ * reading (two full buffers would otherwise deadlock), stdout written through
+ * in full as data arrives. Input EOF half-closes the socket; the socket's EOF
+ * ends the relay. */
+int io_relay(struct relay *r)
+{
+	char ibuf[65536], obuf[65536], raw[32768];
+	const char *send_p = r->msg;
+	size_t send_n = r->msg ? r->msglen : 0;
+	int in_eof = r->in < 0, shut = 0, prev_cr = 0;
+	int64_t last = loop_now();
+	struct hexdump hd;
+	struct pollfd pfd[3];
+
+	if (r->hex)
+		hexdump_init(&hd, r->out);
+	if (sock_set_nonblock(r->net, 1) < 0) {
+		log_msg("%s: %s", r->peer, log_strerror(errno));
+		return EXIT_NET;
+	}
+	for (;;) {
+		int timeout = -1, rc, npfd = 3;
+
+		if (in_eof && !send_n && !shut && !r->no_shutdown) {
+			if (shutdown(r->net, SHUT_WR) < 0 && errno != ENOTCONN) {
+				log_msg("shutdown %s: %s", r->peer, log_strerror(errno));
+				return EXIT_NET;
+			}
+			shut = 1;
+		}
+		pfd[0].fd = r->net;
+		pfd[0].events = POLLIN | (send_n ? POLLOUT : 0);
+		pfd[1].fd = r->stop;
+		pfd[1].events = POLLIN;
+		pfd[2].fd = !in_eof && !send_n ? r->in : -1; /* poll skips fd -1 */
+		pfd[2].events = POLLIN;
+		if (r->idle_ms) {
+			int64_t left = last + r->idle_ms - loop_now();
+
+			if (left <= 0) {
+				log_verbose("%s: idle for %lld ms, giving up", r->peer,
+				    (long long)r->idle_ms);
+				return r->rcvd ? EXIT_OK : EXIT_TIMEOUT;
+			}
+			timeout = left > 0x7fffffff ? 0x7fffffff : (int)left;
+		}
+		rc = poll(pfd, npfd, timeout);
+		if (rc < 0) {
+			if (errno == EINTR)
+				continue;
+			log_msg("poll: %s", log_strerror(errno));
+			return EXIT_NET;
+		}
+		if (rc == 0)
+			continue; /* the idle check above decides */
+		if (pfd[1].revents)
+			break;
+		if (pfd[0].revents & (POLLIN | POLLHUP | POLLERR)) {
+			ssize_t n = io_read(r->net, obuf, sizeof(obuf));
+
+			if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK) {
+				log_msg("read %s: %s", r->peer, log_strerror(errno));
+				return EXIT_NET;
+			}
+			if (n == 0)
+				break;
+			if (n > 0) {
+				last = loop_now();
+				r->rcvd += n;
+				if ((r->hex ? hexdump_feed(&hd, obuf, n) :
+				     io_write_all(r->out, obuf, n)) < 0) {
+					log_msg("write stdout: %s", log_strerror(errno));
+					return EXIT_NET;
+				}
+			}
+		}
+		if (send_n && (pfd[0].revents & (POLLOUT | POLLERR))) {
+			ssize_t n = write(r->net, send_p, send_n);
+
+			if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
+				log_msg("write %s: %s", r->peer, log_strerror(errno));
+				return EXIT_NET;
+			}
+			if (n > 0) {
+				last = loop_now();
+				r->sent += n;
+				send_p += n;
+				send_n -= n;
+			}
+		}
+		if (pfd[2].fd >= 0 && (pfd[2].revents & (POLLIN | POLLHUP | POLLERR))) {
+			ssize_t n = io_read(r->in, r->crlf ? raw : ibuf,
+			    r->crlf ? sizeof(raw) : sizeof(ibuf));
+
+			if (n < 0) {
+				if (errno != EAGAIN && errno != EWOULDBLOCK) {
+					log_msg("read stdin: %s", log_strerror(errno));
+					return EXIT_NET;
+				}
+			} else if (n == 0) {
+				in_eof = 1;
+			} else {
+				send_p = ibuf;
+				send_n = r->crlf ? io_crlf(ibuf, raw, n, &prev_cr) : (size_t)n;
+			}
+		}
+	}
+	if (r->hex && hexdump_end(&hd) < 0) {
+		log_msg("write stdout: %s", log_strerror(errno));
+		return EXIT_NET;
+	}
+	return EXIT_OK;
+}

@@ -1,0 +1,125 @@
+/* log.c - diagnostics: one line on stderr, "sockit APPLET: ...", with -v/-q levels. */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "sockit.h"
+
+const char *log_applet;
+int log_level = LOG_NORMAL;
+
+static void vsay(const char *fmt, va_list ap, const char *tail)
+{
+	char line[1024];
+	int n;
+
+	if (log_applet)
+		n = snprintf(line, sizeof(line), "sockit %s: ", log_applet);
+	else
+		n = snprintf(line, sizeof(line), "sockit: ");
+	vsnprintf(line + n, sizeof(line) - n, fmt, ap);
+	n = strlen(line);
+	if (tail)
+		n += snprintf(line + n, sizeof(line) - n, "%s", tail);
+	if (n > (int)sizeof(line) - 2)
+		n = sizeof(line) - 2;
+	line[n++] = '\n';
+	/* One write, so lines from concurrent processes do not interleave. */
+	io_write_all(2, line, n);
+}
+
+void log_msg(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsay(fmt, ap, NULL);
+	va_end(ap);
+}
+
+void log_warn(const char *fmt, ...)
+{
+	va_list ap;
+
+	if (log_level < LOG_NORMAL)
+		return;
+	va_start(ap, fmt);
+	vsay(fmt, ap, NULL);
+	va_end(ap);
+}
+
+void log_verbose(const char *fmt, ...)
+{
+	va_list ap;
+
+	if (log_level < LOG_VERBOSE)
+		return;
+	va_start(ap, fmt);
+	vsay(fmt, ap, NULL);
+	va_end(ap);
+}
+
+void xdie(int status, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsay(fmt, ap, NULL);
+	va_end(ap);
+	exit(status);
+}
+
+void xusage(const char *fmt, ...)
+{
+	char hint[96];
+	va_list ap;
+
+	if (log_applet)
+		snprintf(hint, sizeof(hint), " (see 'sockit %s --help')", log_applet);
+	else
+		snprintf(hint, sizeof(hint), " (see 'sockit --help')");
+	va_start(ap, fmt);
+	vsay(fmt, ap, hint);
+	va_end(ap);
+	exit(EXIT_USAGE);
+}
+
+const char *log_strerror(int err)
+{
+	static char buf[128];
+
+	snprintf(buf, sizeof(buf), "%s", strerror(err));
+	if (buf[0] >= 'A' && buf[0] <= 'Z' && !(buf[1] >= 'A' && buf[1] <= 'Z'))
+		buf[0] += 'a' - 'A';
+	return buf;
+}
+
+void log_init_process(void)
+{
+	struct sigaction sa;
+	int fd;
+
+	/* A closed 0, 1 or 2 would be reused by the first socket we open, and a
+	 * message meant for stderr would then go to a client. */
+	for (fd = 0; fd < 3; fd++) {
+		if (fcntl(fd, F_GETFD) == -1 && errno == EBADF) {
+			int nfd = open("/dev/null", O_RDWR);
+
+			if (nfd < 0)
+				_exit(EXIT_NET);
+			if (nfd != fd) { /* cannot happen: open takes the lowest free fd */
+				dup2(nfd, fd);
+				close(nfd);
+			}
+		}
+	}
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = SIG_IGN;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGPIPE, &sa, NULL);
+}

@@ -1,0 +1,139 @@
+/* sockit.h - the one header of lib/: what the applets share.
+ * Functions that start with x exit on failure; the rest return -1 with errno set. */
+#ifndef SOCKIT_H
+#define SOCKIT_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include <sys/socket.h>
+#include <netdb.h>
+
+#define SOCKIT_VERSION "0.1.0"
+
+/* Exit status, as SPEC.md documents it. */
+enum {
+	EXIT_OK = 0,
+	EXIT_NET = 1,      /* network or I/O failure */
+	EXIT_USAGE = 2,    /* bad command line; nothing was sent */
+	EXIT_RESOLVE = 3,  /* name resolution failed */
+	EXIT_TIMEOUT = 4,  /* nothing came in time */
+	EXIT_REFUSED = 5   /* nothing listens there */
+};
+
+/* The applet table: applets/applets.def, one APPLET(id, name, summary) line each. */
+#define APPLET(id, name, summary) int id##_main(int argc, char **argv);
+#include "../applets/applets.def"
+#undef APPLET
+
+#ifdef __GNUC__
+#define NORETURN __attribute__((noreturn))
+#else
+#define NORETURN
+#endif
+
+/* log.c - diagnostics "sockit APPLET: ..." on stderr. */
+enum { LOG_QUIET = 0, LOG_NORMAL = 1, LOG_VERBOSE = 2 };
+extern const char *log_applet;  /* NULL before an applet is chosen */
+extern int log_level;
+void log_msg(const char *fmt, ...);            /* always: fatal errors */
+void log_warn(const char *fmt, ...);           /* unless -q */
+void log_verbose(const char *fmt, ...);        /* only with -v */
+NORETURN void xdie(int status, const char *fmt, ...);   /* one line, then exit(status) */
+NORETURN void xusage(const char *fmt, ...);             /* one line with a help hint, exit 2 */
+const char *log_strerror(int err);             /* strerror, first letter lowercase */
+void log_init_process(void);                   /* fds 0-2 open, SIGPIPE ignored */
+
+/* opt.c - the option parser and checked number parsing. */
+struct opt_def {
+	char shrt;         /* 0: long form only */
+	const char *lng;
+	int has_arg;
+	int id;
+};
+#define OPT_HELP (-1)
+struct opt_state {
+	int argc;
+	char **argv;
+	int ind;           /* after opt_next returns 0: the first operand */
+	const char *arg;   /* the argument of the option just returned */
+	const char *name;  /* the option just returned, as given ("-w", "--timeout") */
+	const char *usage; /* printed for --help */
+	const char *rest;  /* internal: rest of a bundle of short options */
+	char namebuf[3];
+};
+void opt_init(struct opt_state *st, int argc, char **argv, const char *usage);
+int opt_next(struct opt_state *st, const struct opt_def *defs);
+int64_t xparse_secs(const char *what, const char *s);  /* milliseconds; 0 = off */
+int xparse_count(const char *what, const char *s);     /* 1 .. INT_MAX */
+int opt_parse_secs(const char *s, int64_t *ms);
+int opt_parse_count(const char *s, int *n);
+/* hex text -> bytes; out must hold strlen(s)/2 bytes. Returns the byte count or -1. */
+long opt_parse_hex(const char *s, size_t len, unsigned char *out);
+
+/* addr.c - ports, hosts, resolution, formatting. */
+#define ADDR_STRLEN 64     /* "[ffff:...:ffff%scope]:65535" */
+int addr_parse_port(const char *s, const char *proto, int allow_zero);
+const char *addr_strip_host(const char *s, char *buf, size_t size);
+int addr_resolve(const char *host, int port, int family, int socktype, int passive,
+                 struct addrinfo **res);
+struct addrinfo *xresolve(const char *host, int port, int family, int socktype, int passive);
+void addr_ip(const struct sockaddr *sa, char *buf, size_t size);
+int addr_port(const struct sockaddr *sa);
+void addr_format(const struct sockaddr *sa, char *buf, size_t size);
+int xparse_port(const char *s, const char *proto, int allow_zero);
+const char *xparse_host(const char *s, char *buf, size_t size);
+
+/* sock.c - listening and connecting sockets. */
+int sock_set_nonblock(int fd, int on);
+int sock_set_cloexec(int fd);
+int sock_open(int family, int type);      /* close-on-exec */
+int sock_accept(int lfd, struct sockaddr_storage *peer, socklen_t *len); /* nonblocking, cloexec */
+int xlisten(const char *host, int port, int family, int type, char *where, size_t size);
+void xwrite_port_file(const char *path, int fd);
+/* Connect to the first address of ai that accepts, within timeout_ms (0: no limit).
+ * On failure returns -1 with errno and where naming the last address tried. */
+int sock_connect(struct addrinfo *ai, const char *source, int64_t timeout_ms,
+                 char *where, size_t size);
+int exit_for_errno(int err);
+
+/* io.c - full reads and writes, the stdin/stdout <-> socket relay. */
+int io_write_all(int fd, const void *buf, size_t len);
+ssize_t io_read(int fd, void *buf, size_t len);
+size_t io_crlf(char *dst, const char *src, size_t n, int *prev_cr);
+struct hexdump {
+	int fd;
+	uint64_t off;
+	unsigned char line[16], prev[16];
+	size_t fill;
+	int have_prev, starred;
+};
+void hexdump_init(struct hexdump *hd, int fd);
+int hexdump_feed(struct hexdump *hd, const void *buf, size_t len);
+int hexdump_end(struct hexdump *hd);
+struct relay {
+	int net, in, out;       /* in: -1 when there is nothing to read */
+	int stop;               /* readable: end the relay (a signal pipe), or -1 */
+	const char *msg;        /* sent first (MSG mode) */
+	size_t msglen;
+	int crlf, hex, no_shutdown;
+	int64_t idle_ms;        /* 0: no idle limit */
+	const char *peer;       /* "ADDR:PORT", for messages */
+	uint64_t sent, rcvd;    /* out: byte counts */
+};
+int io_relay(struct relay *r);  /* returns an exit status, having said why */
+
+/* loop.c - the event loop: epoll on Linux, poll elsewhere; one API. */
+enum { LOOP_IN = 1, LOOP_OUT = 2 };
+struct loop;
+struct loop_event {
+	void *data;
+	unsigned events;        /* LOOP_IN / LOOP_OUT; errors and hangups report both */
+};
+struct loop *loop_new(void);
+int loop_set(struct loop *lp, int fd, unsigned events, void *data); /* 0 events: forget */
+int loop_wait(struct loop *lp, struct loop_event *ev, int max, int64_t timeout_ms);
+int64_t loop_now(void);          /* monotonic milliseconds */
+int loop_signals(const int *sigs, int n);  /* self-pipe: read end, one byte per signal */
+
+#endif
