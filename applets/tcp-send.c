@@ -134,6 +134,7 @@ static char *read_hex_stdin(size_t *len)
 static int connect_until(struct addrinfo *ai, const struct cfg *c, char *where, size_t size)
 {
 	int64_t start = loop_now(), pause = 20;
+	int err = 0;
 
 	for (;;) {
 		int64_t t = c->timeout, left = c->wait ? start + c->wait - loop_now() : 0;
@@ -145,11 +146,14 @@ static int connect_until(struct addrinfo *ai, const struct cfg *c, char *where, 
 		if (fd >= 0)
 			return fd;
 		e = errno;
+		/* An attempt cut short by --wait says less than the one before it. */
+		if (e != ETIMEDOUT || !err)
+			err = e;
 		left = c->wait ? start + c->wait - loop_now() : 0;
 		if (!c->wait || left <= 0) {
 			if (c->wait)
 				xdie(EXIT_TIMEOUT, "connect %s: %s; gave up after --wait", where,
-				    log_strerror(e));
+				    log_strerror(err));
 			xdie(exit_for_errno(e), "connect %s: %s", where, log_strerror(e));
 		}
 		poll(NULL, 0, (int)(pause < left ? pause : left));

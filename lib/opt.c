@@ -93,7 +93,7 @@ int opt_next(struct opt_state *st, const struct opt_def *defs)
 		st->name = a;
 		d = find_long(defs, a + 2, len);
 		if (!d) {
-			if (len == 4 && !memcmp(a + 2, "help", 4))
+			if (!eq && len == 4 && !memcmp(a + 2, "help", 4))
 				help(st);
 			xusage("unknown option '%.*s'", (int)len + 2, a);
 		}

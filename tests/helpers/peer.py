@@ -1,0 +1,168 @@
+#!/usr/bin/env python3
+"""peer.py - an independent TCP peer for the tests, in plain python sockets.
+Every mode is bounded in time and ends by itself.
+
+  peer.py echo-server PORTFILE          threaded echo server (interop)
+  peer.py blackhole PORTFILE            a listener whose queue is full: SYNs go unanswered
+  peer.py reset PORTFILE                accept one client, send 'partial', reset it
+  peer.py echo-clients HOST PORT N SIZE N concurrent clients, each checks its echo
+  peer.py nonreader HOST PORT SECS      send without ever reading; print bytes sent
+  peer.py send-recv HOST PORT INFILE    send INFILE, half-close, print the reply to stdout
+"""
+import os, socket, struct, sys, threading, time, selectors
+
+def write_port(path, port):
+    tmp = path + ".tmp"
+    with open(tmp, "w") as f:
+        f.write("%d\n" % port)
+    os.rename(tmp, path)
+
+def listener(backlog=128):
+    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    s.bind(("127.0.0.1", 0))
+    s.listen(backlog)
+    return s
+
+def echo_server(portfile):
+    s = listener()
+    write_port(portfile, s.getsockname()[1])
+    s.settimeout(60)
+    def serve(c):
+        with c:
+            while True:
+                d = c.recv(65536)
+                if not d:
+                    return
+                c.sendall(d)
+    while True:
+        try:
+            c, _ = s.accept()
+        except socket.timeout:
+            return
+        threading.Thread(target=serve, args=(c,), daemon=True).start()
+
+def blackhole(portfile):
+    s = listener(0)
+    port = s.getsockname()[1]
+    fill = []
+    for _ in range(4):  # fill the accept queue; later SYNs are dropped
+        c = socket.socket()
+        c.setblocking(False)
+        c.connect_ex(("127.0.0.1", port))
+        fill.append(c)
+    time.sleep(0.2)
+    write_port(portfile, port)
+    time.sleep(60)
+
+def reset(portfile):
+    s = listener()
+    write_port(portfile, s.getsockname()[1])
+    s.settimeout(30)
+    c, _ = s.accept()
+    c.sendall(b"partial")
+    time.sleep(0.2)
+    c.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    c.close()
+
+def echo_clients(host, port, n, size):
+    sel = selectors.DefaultSelector()
+    deadline = time.time() + 60
+    conns = []
+    for i in range(n):
+        c = socket.create_connection((host, port), timeout=30)
+        c.setblocking(False)
+        data = os.urandom(size)
+        st = {"sock": c, "data": data, "sent": 0, "got": bytearray()}
+        conns.append(st)
+        sel.register(c, selectors.EVENT_READ | selectors.EVENT_WRITE, st)
+    left = n
+    while left and time.time() < deadline:
+        for key, ev in sel.select(timeout=1):
+            st = key.data
+            c = st["sock"]
+            if ev & selectors.EVENT_WRITE and st["sent"] < size:
+                st["sent"] += c.send(st["data"][st["sent"]:st["sent"] + 65536])
+                if st["sent"] == size:
+                    sel.modify(c, selectors.EVENT_READ, st)
+            if ev & selectors.EVENT_READ:
+                d = c.recv(65536)
+                if not d:
+                    print("early EOF")
+                    return 1
+                st["got"] += d
+                if len(st["got"]) == size:
+                    sel.unregister(c)
+                    left -= 1
+    bad = sum(1 for st in conns if bytes(st["got"]) != st["data"])
+    for st in conns:
+        st["sock"].close()
+    if left or bad:
+        print("unfinished %d, wrong %d" % (left, bad))
+        return 1
+    print("ok")
+    return 0
+
+def nonreader(host, port, secs):
+    c = socket.create_connection((host, port), timeout=10)
+    c.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    c.setblocking(False)
+    sent = 0
+    chunk = b"x" * 65536
+    end = time.time() + secs
+    while time.time() < end:
+        try:
+            sent += c.send(chunk)
+        except BlockingIOError:
+            time.sleep(0.01)
+    print(sent)
+    sys.stdout.flush()
+    time.sleep(0.5)
+    c.close()
+
+def send_recv(host, port, infile):
+    c = socket.create_connection((host, port), timeout=30)
+    with open(infile, "rb") as f:
+        data = f.read()
+    out = bytearray()
+    c.setblocking(False)
+    sel = selectors.DefaultSelector()
+    sel.register(c, selectors.EVENT_READ | selectors.EVENT_WRITE)
+    sent = 0
+    end = time.time() + 60
+    while time.time() < end:
+        ev = sel.select(timeout=1)
+        if not ev:
+            continue
+        mask = ev[0][1]
+        if mask & selectors.EVENT_WRITE:
+            if sent < len(data):
+                try:
+                    sent += c.send(data[sent:sent + 65536])
+                except BlockingIOError:
+                    pass
+            if sent == len(data):
+                c.shutdown(socket.SHUT_WR)
+                sel.modify(c, selectors.EVENT_READ)
+        if mask & selectors.EVENT_READ:
+            d = c.recv(65536)
+            if not d:
+                break
+            out += d
+    sys.stdout.buffer.write(out)
+
+def main(a):
+    m = a[0]
+    if m == "echo-server": echo_server(a[1])
+    elif m == "blackhole": blackhole(a[1])
+    elif m == "reset": reset(a[1])
+    elif m == "echo-clients": return echo_clients(a[1], int(a[2]), int(a[3]), int(a[4]))
+    elif m == "nonreader": nonreader(a[1], int(a[2]), float(a[3]))
+    elif m == "send-recv": send_recv(a[1], int(a[2]), a[3])
+    else:
+        print(__doc__, file=sys.stderr)
+        return 2
+    return 0
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
