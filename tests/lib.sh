@@ -84,8 +84,14 @@ serve_as() { # serve_as NAME APPLET ARGS...
 	local name=$1 applet=$2; shift 2
 	rm -f "$TMP/$name.port"
 	: >"$TMP/$name.out" # appended to, so that a test may truncate it
-	"$SOCKIT" "$applet" --port-file "$TMP/$name.port" "$@" \
-		>>"$TMP/$name.out" 2>"$TMP/$name.err" <"${SERVE_IN:-/dev/null}" &
+	( # only 0, 1 and 2 reach the server, as from a clean shell
+		for f in /proc/$BASHPID/fd/*; do
+			f=${f##*/}
+			[ "$f" -gt 2 ] && eval "exec $f>&-"
+		done 2>/dev/null
+		exec "$SOCKIT" "$applet" --port-file "$TMP/$name.port" "$@" \
+			>>"$TMP/$name.out" 2>"$TMP/$name.err" <"${SERVE_IN:-/dev/null}"
+	) &
 	SPID=$!
 	PIDS="$PIDS $SPID"
 	if ! wait_for 10 test -s "$TMP/$name.port"; then
