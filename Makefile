@@ -25,10 +25,10 @@ sockit-asan: $(SRCS) $(HDRS)
 		-fno-sanitize-recover=all -o $@ $(SRCS)
 
 test: sockit
-	sh tests/run.sh
+	bash tests/run.sh
 
 test-asan: sockit-asan
-	SOCKIT=$(CURDIR)/sockit-asan sh tests/run.sh
+	SOCKIT=$(CURDIR)/sockit-asan bash tests/run.sh
 
 lint:
 	mandoc -Tlint -Wwarning man/sockit.1

@@ -168,7 +168,7 @@ int tcp_send_main(int argc, char **argv)
 	struct opt_state st;
 	struct relay r;
 	struct addrinfo *ai;
-	char hostbuf[1024], where[ADDR_STRLEN];
+	char hostbuf[1024], srcbuf[1024], where[ADDR_STRLEN];
 	const char *host;
 	char *msg = NULL;
 	int id, port, fd, rc, have_msg;
@@ -207,10 +207,7 @@ int tcp_send_main(int argc, char **argv)
 	if (c.check && (have_msg || c.hex || c.hexdump || c.nonl || c.crlf || c.noshut))
 		xusage("-z sends nothing: no MSG, -x, -X, -n, --crlf or -H with it");
 	if (c.source) {
-		char sbuf[1024];
-
-		c.source = xparse_host(c.source, sbuf, sizeof(sbuf));
-		c.source = strdup(c.source);
+		c.source = xparse_host(c.source, srcbuf, sizeof(srcbuf));
 		freeaddrinfo(xresolve(c.source, 0, c.family, SOCK_STREAM, 1));
 	}
 
