@@ -10,6 +10,11 @@ MANDIR = $(PREFIX)/share/man/man1
 # Where the per-applet links go (make install-links).
 LINKDIR ?= $(BINDIR)
 
+# make PORTABLE=1: poll instead of epoll, accept instead of accept4.
+ifdef PORTABLE
+CPPFLAGS += -DSOCKIT_PORTABLE
+endif
+
 SRCS = main.c $(wildcard applets/*.c) $(wildcard lib/*.c)
 HDRS = lib/sockit.h applets/applets.def
 APPLETS = $(patsubst applets/%.c,%,$(wildcard applets/*.c))

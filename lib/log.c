@@ -89,10 +89,33 @@ void xusage(const char *fmt, ...)
 	exit(EXIT_USAGE);
 }
 
+/* The reasons scripts see most, worded the same whatever the libc. */
+static const struct {
+	int err;
+	const char *msg;
+} reasons[] = {
+	{ ECONNREFUSED, "connection refused" },
+	{ ETIMEDOUT, "connection timed out" },
+	{ ECONNRESET, "connection reset by peer" },
+	{ EADDRINUSE, "address already in use" },
+	{ EADDRNOTAVAIL, "cannot assign requested address" },
+	{ EHOSTUNREACH, "no route to host" },
+	{ ENETUNREACH, "network is unreachable" },
+	{ EPIPE, "broken pipe" },
+	{ ENOSPC, "no space left on device" },
+	{ EACCES, "permission denied" },
+	{ EMFILE, "too many open files" },
+	{ ENOENT, "no such file or directory" },
+};
+
 const char *log_strerror(int err)
 {
 	static char buf[128];
+	size_t i;
 
+	for (i = 0; i < sizeof(reasons) / sizeof(reasons[0]); i++)
+		if (reasons[i].err == err)
+			return reasons[i].msg;
 	snprintf(buf, sizeof(buf), "%s", strerror(err));
 	if (buf[0] >= 'A' && buf[0] <= 'Z' && !(buf[1] >= 'A' && buf[1] <= 'Z'))
 		buf[0] += 'a' - 'A';
