@@ -76,7 +76,7 @@ enum mode { M_ECHO, M_PRINT, M_DISCARD, M_STDIO, M_EXEC };
  * client is bounded by one read. */
 struct conn {
 	int fd;
-	unsigned eof;
+	unsigned eof, linger;
 	struct conn *prev, *next;     /* by last activity, oldest first */
 	int64_t last;
 	char *pend;
@@ -99,7 +99,11 @@ static struct {
 	int64_t idle_since;           /* when active last became 0 */
 	int64_t pause_until;          /* out of fds: accept again at this time */
 	struct conn lru;              /* sentinel of the activity list */
-	pid_t *kids;
+	struct conn lingering;        /* sentinel: PROGRAM connections closing */
+	struct kid {
+		pid_t pid;
+		int fd;               /* the server's copy of the connection */
+	} *kids;
 	int nkids, capkids;
 	char buf[65536];              /* one read buffer for every client */
 } S;
@@ -110,14 +114,19 @@ static void lru_unlink(struct conn *c)
 	c->next->prev = c->prev;
 }
 
-static void lru_touch(struct conn *c)
+static void list_append(struct conn *head, struct conn *c)
 {
 	c->last = loop_now();
+	c->prev = head->prev;
+	c->next = head;
+	head->prev->next = c;
+	head->prev = c;
+}
+
+static void lru_touch(struct conn *c)
+{
 	lru_unlink(c);
-	c->prev = S.lru.prev;
-	c->next = &S.lru;
-	S.lru.prev->next = c;
-	S.lru.prev = c;
+	list_append(&S.lru, c);
 }
 
 /* Watch the listener only while we may take another client. */
@@ -146,8 +155,9 @@ static void conn_close(struct conn *c, const char *why)
 {
 	if (why)
 		log_verbose("%s: %s", c->peer, why);
-	log_verbose("closed %s: %llu bytes in, %llu bytes out", c->peer,
-	    (unsigned long long)c->in, (unsigned long long)c->out);
+	if (!c->linger)
+		log_verbose("closed %s: %llu bytes in, %llu bytes out", c->peer,
+		    (unsigned long long)c->in, (unsigned long long)c->out);
 	loop_set(S.lp, c->fd, 0, NULL);
 	close(c->fd);
 	lru_unlink(c);
@@ -198,6 +208,8 @@ static void conn_readable(struct conn *c)
 		return;
 	}
 	c->in += (uint64_t)n;
+	if (c->linger)
+		return;
 	if (S.idle)
 		lru_touch(c);
 	if (S.mode == M_PRINT) {
@@ -348,17 +360,17 @@ static void spawn(int fd, const struct sockaddr *peer)
 		log_msg("exec %s: %s", S.prog[0], log_strerror(errno));
 		_exit(errno == ENOENT ? 127 : 126);
 	}
-	close(fd);
 	if (S.nkids == S.capkids) {
 		int cap = S.capkids ? S.capkids * 2 : 16;
-		pid_t *k = realloc(S.kids, (size_t)cap * sizeof(*k));
+		struct kid *k = realloc(S.kids, (size_t)cap * sizeof(*k));
 
 		if (!k)
 			xdie(EXIT_NET, "out of memory");
 		S.kids = k;
 		S.capkids = cap;
 	}
-	S.kids[S.nkids++] = pid;
+	S.kids[S.nkids].pid = pid;
+	S.kids[S.nkids++].fd = fd;
 	if (log_level >= LOG_VERBOSE) {
 		char p[ADDR_STRLEN];
 
@@ -367,23 +379,47 @@ static void spawn(int fd, const struct sockaddr *peer)
 	}
 }
 
+/* The program has ended; close its connection the way a careful server does.
+ * Closing a socket with unread input makes the kernel send a reset, and a
+ * client that gets one may lose the reply it has not read yet. So: send FIN,
+ * then read and drop what the client still sends until it closes, for up to
+ * LINGER_MS. The connection counts as open until then. */
+#define LINGER_MS 2000
+static void linger(int fd)
+{
+	struct conn *c = calloc(1, sizeof(*c));
+
+	if (!c || shutdown(fd, SHUT_WR) < 0 || loop_set(S.lp, fd, LOOP_IN, c) < 0) {
+		free(c);
+		close(fd);
+		ended();
+		return;
+	}
+	c->fd = fd;
+	c->linger = 1;
+	list_append(&S.lingering, c);
+}
+
 static void reap(void)
 {
 	int status, i;
 	pid_t pid;
 
 	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+		int fd;
+
 		for (i = 0; i < S.nkids; i++)
-			if (S.kids[i] == pid)
+			if (S.kids[i].pid == pid)
 				break;
 		if (i == S.nkids)
 			continue;
+		fd = S.kids[i].fd;
 		S.kids[i] = S.kids[--S.nkids];
 		if (WIFEXITED(status))
 			log_verbose("pid %ld exited %d", (long)pid, WEXITSTATUS(status));
 		else if (WIFSIGNALED(status))
 			log_verbose("pid %ld killed by signal %d", (long)pid, WTERMSIG(status));
-		ended();
+		linger(fd);
 	}
 }
 
@@ -392,7 +428,7 @@ NORETURN static void stop(void)
 	int i;
 
 	for (i = 0; i < S.nkids; i++)
-		kill(S.kids[i], SIGTERM);
+		kill(S.kids[i].pid, SIGTERM);
 	log_verbose("stopping");
 	exit(EXIT_OK);
 }
@@ -462,10 +498,18 @@ static int64_t next_timeout(int64_t now)
 {
 	int64_t t = -1;
 
-	if (S.idle && S.lru.next != &S.lru) {
-		t = S.lru.next->last + S.idle - now;
+	if (S.lingering.next != &S.lingering) {
+		t = S.lingering.next->last + LINGER_MS - now;
 		if (t < 0)
 			t = 0;
+	}
+	if (S.idle && S.lru.next != &S.lru) {
+		int64_t i = S.lru.next->last + S.idle - now;
+
+		if (i < 0)
+			i = 0;
+		if (t < 0 || i < t)
+			t = i;
 	}
 	if (S.accept_timeout && !S.active) {
 		int64_t a = S.idle_since + S.accept_timeout - now;
@@ -494,6 +538,8 @@ static void on_timers(int64_t now)
 	}
 	while (S.idle && S.lru.next != &S.lru && S.lru.next->last + S.idle <= now)
 		conn_close(S.lru.next, "idle timeout");
+	while (S.lingering.next != &S.lingering && S.lingering.next->last + LINGER_MS <= now)
+		conn_close(S.lingering.next, NULL);
 	if (S.accept_timeout && !S.active && now >= S.idle_since + S.accept_timeout) {
 		log_verbose("no client for %lld ms", (long long)S.accept_timeout);
 		exit(S.accepted ? EXIT_OK : EXIT_TIMEOUT);
@@ -681,6 +727,7 @@ int tcp_serve_main(int argc, char **argv)
 	if (S.portfile)
 		xwrite_port_file(S.portfile, S.lfd);
 	S.lru.prev = S.lru.next = &S.lru;
+	S.lingering.prev = S.lingering.next = &S.lingering;
 	S.idle_since = loop_now();
 	if (S.mode == M_EXEC)
 		S.idle = 0;
