@@ -34,7 +34,7 @@ static const char usage[] =
 "  -h, --help           this text\n";
 
 enum { O_TIMEOUT = 1, O_CHECK, O_WAIT, O_NOSHUT, O_SOURCE, O_NONL, O_CRLF, O_HEX,
-	O_HEXDUMP, O_V4, O_V6, O_VERBOSE, O_QUIET };
+	O_HEXDUMP };
 
 static const struct opt_def opts[] = {
 	{ 'w', "timeout", 1, O_TIMEOUT },
@@ -46,11 +46,7 @@ static const struct opt_def opts[] = {
 	{ 0, "crlf", 0, O_CRLF },
 	{ 'x', "hex", 0, O_HEX },
 	{ 'X', "hexdump", 0, O_HEXDUMP },
-	{ '4', "ipv4", 0, O_V4 },
-	{ '6', "ipv6", 0, O_V6 },
-	{ 'v', "verbose", 0, O_VERBOSE },
-	{ 'q', "quiet", 0, O_QUIET },
-	{ 0, NULL, 0, 0 }
+	OPT_COMMON
 };
 
 struct cfg {
@@ -187,16 +183,9 @@ int tcp_send_main(int argc, char **argv)
 		case O_CRLF: c.crlf = 1; break;
 		case O_HEX: c.hex = 1; break;
 		case O_HEXDUMP: c.hexdump = 1; break;
-		case O_V4:
-		case O_V6:
-			if (c.family)
-				xusage("-4 and -6 exclude each other");
-			c.family = id == O_V4 ? AF_INET : AF_INET6;
-			break;
-		case O_VERBOSE: log_level = LOG_VERBOSE; break;
-		case O_QUIET: log_level = LOG_QUIET; break;
 		}
 	}
+	c.family = st.family;
 	argc -= st.ind;
 	argv += st.ind;
 	if (argc < 2)

@@ -44,8 +44,7 @@ static const char usage[] =
 "PROGRAM gets PROTO=TCP, TCPREMOTEIP, TCPREMOTEPORT, TCPLOCALIP, TCPLOCALPORT.\n";
 
 enum { O_ECHO = 1, O_PRINT, O_DISCARD, O_STDIO, O_SH, O_BIND, O_MAX, O_COUNT, O_ONCE,
-	O_TIMEOUT, O_ACCEPT_TIMEOUT, O_PORTFILE, O_HEXDUMP, O_CRLF, O_V4, O_V6,
-	O_VERBOSE, O_QUIET };
+	O_TIMEOUT, O_ACCEPT_TIMEOUT, O_PORTFILE, O_HEXDUMP, O_CRLF };
 
 static const struct opt_def opts[] = {
 	{ 0, "echo", 0, O_ECHO },
@@ -62,11 +61,7 @@ static const struct opt_def opts[] = {
 	{ 0, "port-file", 1, O_PORTFILE },
 	{ 'X', "hexdump", 0, O_HEXDUMP },
 	{ 0, "crlf", 0, O_CRLF },
-	{ '4', "ipv4", 0, O_V4 },
-	{ '6', "ipv6", 0, O_V6 },
-	{ 'v', "verbose", 0, O_VERBOSE },
-	{ 'q', "quiet", 0, O_QUIET },
-	{ 0, NULL, 0, 0 }
+	OPT_COMMON
 };
 
 enum mode { M_ECHO, M_PRINT, M_DISCARD, M_STDIO, M_EXEC };
@@ -682,16 +677,9 @@ int tcp_serve_main(int argc, char **argv)
 		case O_PORTFILE: S.portfile = st.arg; break;
 		case O_HEXDUMP: S.hexdump = 1; break;
 		case O_CRLF: S.crlf = 1; break;
-		case O_V4:
-		case O_V6:
-			if (S.family)
-				xusage("-4 and -6 exclude each other");
-			S.family = id == O_V4 ? AF_INET : AF_INET6;
-			break;
-		case O_VERBOSE: log_level = LOG_VERBOSE; break;
-		case O_QUIET: log_level = LOG_QUIET; break;
 		}
 	}
+	S.family = st.family;
 	argc -= st.ind;
 	argv += st.ind;
 	if (argc < 1)

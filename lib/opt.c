@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "sockit.h"
@@ -41,8 +42,34 @@ static const struct opt_def *find_short(const struct opt_def *defs, char c)
 	return NULL;
 }
 
+static int next(struct opt_state *st, const struct opt_def *defs);
+
 /* Returns the id of the next option, or 0 when the operands start (st->ind). */
 int opt_next(struct opt_state *st, const struct opt_def *defs)
+{
+	for (;;) {
+		int id = next(st, defs);
+
+		switch (id) {
+		case OPT_IPV4:
+		case OPT_IPV6:
+			if (st->family)
+				xusage("-4 and -6 exclude each other");
+			st->family = id == OPT_IPV4 ? AF_INET : AF_INET6;
+			break;
+		case OPT_VERBOSE: /* of -v and -q, the last one wins */
+			log_level = LOG_VERBOSE;
+			break;
+		case OPT_QUIET:
+			log_level = LOG_QUIET;
+			break;
+		default:
+			return id;
+		}
+	}
+}
+
+static int next(struct opt_state *st, const struct opt_def *defs)
 {
 	const struct opt_def *d;
 	const char *a;
@@ -82,7 +109,7 @@ int opt_next(struct opt_state *st, const struct opt_def *defs)
 	st->ind++;
 	if (a[1] != '-') {
 		st->rest = a + 1;
-		return opt_next(st, defs);
+		return next(st, defs);
 	}
 	if (a[2] == 0) /* "--" */
 		return 0;

@@ -15,6 +15,16 @@
 
 #include "sockit.h"
 
+/* Close fd after a failure, keeping the failure's errno; returns -1. */
+static int close_fail(int fd)
+{
+	int e = errno;
+
+	close(fd);
+	errno = e;
+	return -1;
+}
+
 int sock_set_nonblock(int fd, int on)
 {
 	int fl = fcntl(fd, F_GETFL);
@@ -42,13 +52,8 @@ int sock_open(int family, int type)
 	fd = socket(family, type | SOCK_CLOEXEC, 0);
 #else
 	fd = socket(family, type, 0);
-	if (fd >= 0 && sock_set_cloexec(fd) < 0) {
-		int e = errno;
-
-		close(fd);
-		errno = e;
-		return -1;
-	}
+	if (fd >= 0 && sock_set_cloexec(fd) < 0)
+		return close_fail(fd);
 #endif
 	return fd;
 }
@@ -66,13 +71,8 @@ int sock_accept(int lfd, struct sockaddr_storage *peer, socklen_t *len)
 	do
 		fd = accept(lfd, (struct sockaddr *)peer, len);
 	while (fd < 0 && errno == EINTR);
-	if (fd >= 0 && (sock_set_cloexec(fd) < 0 || sock_set_nonblock(fd, 1) < 0)) {
-		int e = errno;
-
-		close(fd);
-		errno = e;
-		return -1;
-	}
+	if (fd >= 0 && (sock_set_cloexec(fd) < 0 || sock_set_nonblock(fd, 1) < 0))
+		return close_fail(fd);
 #endif
 	return fd;
 }
@@ -80,7 +80,7 @@ int sock_accept(int lfd, struct sockaddr_storage *peer, socklen_t *len)
 /* One listening (or, for UDP, bound) socket on sa. v6only: -1 leaves the default. */
 static int bind_one(const struct sockaddr *sa, socklen_t len, int type, int v6only)
 {
-	int fd, one = 1, e;
+	int fd, one = 1;
 
 	fd = sock_open(sa->sa_family, type);
 	if (fd < 0)
@@ -97,10 +97,7 @@ static int bind_one(const struct sockaddr *sa, socklen_t len, int type, int v6on
 		goto fail;
 	return fd;
 fail:
-	e = errno;
-	close(fd);
-	errno = e;
-	return -1;
+	return close_fail(fd);
 }
 
 /* Listen on host (NULL: every address, dual-stack where the system has IPv6).
@@ -195,23 +192,18 @@ static int connect_one(const struct addrinfo *ai, const char *source, int64_t de
 	if (source) {
 		struct addrinfo *src = NULL, *s;
 
-		rc = addr_resolve(source, 0, ai->ai_family, ai->ai_socktype, 1, &src);
-		if (rc) {
-			freeaddrinfo(src);
-			close(fd);
-			errno = EADDRNOTAVAIL;
-			return -1;
-		}
+		/* No source address of this family: this target cannot be used. */
+		errno = EADDRNOTAVAIL;
+		if (addr_resolve(source, 0, ai->ai_family, ai->ai_socktype, 1, &src))
+			goto fail;
 		for (s = src; s; s = s->ai_next)
 			if (bind(fd, s->ai_addr, s->ai_addrlen) == 0)
 				break;
 		e = errno;
 		freeaddrinfo(src);
-		if (!s) {
-			close(fd);
-			errno = e;
-			return -1;
-		}
+		errno = e;
+		if (!s)
+			goto fail;
 	}
 	if (ai->ai_socktype != SOCK_STREAM) {
 		if (connect(fd, ai->ai_addr, ai->ai_addrlen) < 0)
@@ -251,10 +243,7 @@ static int connect_one(const struct addrinfo *ai, const char *source, int64_t de
 	}
 	return fd;
 fail:
-	e = errno;
-	close(fd);
-	errno = e;
-	return -1;
+	return close_fail(fd);
 }
 
 int sock_connect(struct addrinfo *ai, const char *source, int64_t timeout_ms,

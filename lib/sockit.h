@@ -51,7 +51,13 @@ struct opt_def {
 	int has_arg;
 	int id;
 };
-#define OPT_HELP (-1)
+/* Options every applet takes: put OPT_COMMON at the end of its table; opt_next
+ * handles them (log_level, st->family) and never returns their ids. */
+enum { OPT_IPV4 = -10, OPT_IPV6, OPT_VERBOSE, OPT_QUIET };
+#define OPT_COMMON \
+	{ '4', "ipv4", 0, OPT_IPV4 }, { '6', "ipv6", 0, OPT_IPV6 }, \
+	{ 'v', "verbose", 0, OPT_VERBOSE }, { 'q', "quiet", 0, OPT_QUIET }, \
+	{ 0, NULL, 0, 0 }
 struct opt_state {
 	int argc;
 	char **argv;
@@ -59,6 +65,7 @@ struct opt_state {
 	const char *arg;   /* the argument of the option just returned */
 	const char *name;  /* the option just returned, as given ("-w", "--timeout") */
 	const char *usage; /* printed for --help */
+	int family;        /* AF_UNSPEC, or AF_INET / AF_INET6 for -4 / -6 */
 	const char *rest;  /* internal: rest of a bundle of short options */
 	char namebuf[3];
 };
