@@ -55,78 +55,6 @@ struct cfg {
 	const char *source;
 };
 
-/* The message to send, built before connecting: bad hex must send nothing. */
-static char *build_msg(const struct cfg *c, int argc, char **argv, size_t *len)
-{
-	size_t total = 0, n = 0;
-	char *joined, *msg;
-	int i, prev_cr = 0;
-
-	for (i = 0; i < argc; i++)
-		total += strlen(argv[i]) + 1;
-	joined = malloc(total + 1);
-	if (!joined)
-		xdie(EXIT_NET, "out of memory");
-	for (i = 0; i < argc; i++) {
-		size_t l = strlen(argv[i]);
-
-		if (i)
-			joined[n++] = ' ';
-		memcpy(joined + n, argv[i], l);
-		n += l;
-	}
-	if (c->hex) {
-		long got = opt_parse_hex(joined, n, (unsigned char *)joined);
-
-		if (got < 0)
-			xusage("bad hex in message: want pairs of hex digits");
-		*len = (size_t)got;
-		return joined;
-	}
-	if (!c->nonl)
-		joined[n++] = '\n';
-	if (!c->crlf) {
-		*len = n;
-		return joined;
-	}
-	msg = malloc(2 * n + 1);
-	if (!msg)
-		xdie(EXIT_NET, "out of memory");
-	*len = io_crlf(msg, joined, n, &prev_cr);
-	free(joined);
-	return msg;
-}
-
-/* -x without MSG: all of stdin is hex text, checked before anything is sent. */
-static char *read_hex_stdin(size_t *len)
-{
-	size_t cap = 65536, n = 0;
-	char *buf = malloc(cap);
-	long got;
-
-	for (;;) {
-		ssize_t r;
-
-		if (!buf)
-			xdie(EXIT_NET, "out of memory");
-		if (n == cap)
-			buf = realloc(buf, cap *= 2);
-		if (!buf)
-			xdie(EXIT_NET, "out of memory");
-		r = io_read(0, buf + n, cap - n);
-		if (r < 0)
-			xdie(EXIT_NET, "read stdin: %s", log_strerror(errno));
-		if (r == 0)
-			break;
-		n += (size_t)r;
-	}
-	got = opt_parse_hex(buf, n, (unsigned char *)buf);
-	if (got < 0)
-		xusage("bad hex on stdin: want pairs of hex digits");
-	*len = (size_t)got;
-	return buf;
-}
-
 static int connect_until(struct addrinfo *ai, const struct cfg *c, char *where, size_t size)
 {
 	int64_t start = loop_now(), pause = 20;
@@ -201,10 +129,18 @@ int tcp_send_main(int argc, char **argv)
 	}
 
 	memset(&r, 0, sizeof(r));
-	if (have_msg)
-		msg = build_msg(&c, argc - 2, argv + 2, &r.msglen);
-	else if (c.hex && !c.check)
-		msg = read_hex_stdin(&r.msglen);
+	if (have_msg) {
+		msg = xmessage(argc - 2, argv + 2, (c.hex ? XMSG_HEX : 0) |
+		    (c.nonl ? XMSG_NONL : 0) | (c.crlf ? XMSG_CRLF : 0), &r.msglen);
+	} else if (c.hex && !c.check) {
+		long got;
+
+		msg = xslurp(0, &r.msglen);
+		got = opt_parse_hex(msg, r.msglen, (unsigned char *)msg);
+		if (got < 0)
+			xusage("bad hex on stdin: want pairs of hex digits");
+		r.msglen = (size_t)got;
+	}
 	r.msg = msg;
 
 	ai = xresolve(host, port, c.family, SOCK_STREAM, 0);

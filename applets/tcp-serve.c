@@ -708,7 +708,7 @@ int tcp_serve_main(int argc, char **argv)
 	S.sigfd = loop_signals(sigs, 3);
 	if (S.sigfd < 0 || loop_set(S.lp, S.sigfd, LOOP_IN, &S.sigfd) < 0)
 		xdie(EXIT_NET, "signals: %s", log_strerror(errno));
-	S.lfd = xlisten(S.bind, port, S.family, SOCK_STREAM, where, sizeof(where));
+	S.lfd = xlisten(S.bind, port, S.family, SOCK_STREAM, 1, where, sizeof(where));
 	if (sock_set_nonblock(S.lfd, 1) < 0)
 		xdie(EXIT_NET, "listen %s: %s", where, log_strerror(errno));
 	log_verbose("listening on %s", where);

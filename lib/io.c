@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <poll.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -60,6 +61,77 @@ size_t io_crlf(char *dst, const char *src, size_t n, int *prev_cr)
 		*prev_cr = src[i] == '\r';
 	}
 	return o;
+}
+
+char *xslurp(int fd, size_t *len)
+{
+	size_t cap = 65536, n = 0;
+	char *buf = malloc(cap);
+
+	for (;;) {
+		ssize_t r;
+
+		if (!buf)
+			xdie(EXIT_NET, "out of memory");
+		if (n == cap) {
+			char *nb = realloc(buf, cap *= 2);
+
+			if (!nb)
+				free(buf);
+			buf = nb;
+			continue;
+		}
+		r = io_read(fd, buf + n, cap - n);
+		if (r < 0)
+			xdie(EXIT_NET, "read stdin: %s", log_strerror(errno));
+		if (r == 0)
+			break;
+		n += (size_t)r;
+	}
+	*len = n;
+	return buf;
+}
+
+/* Built before connecting, so that bad hex sends nothing. */
+char *xmessage(int argc, char **argv, unsigned flags, size_t *len)
+{
+	size_t total = 2, n = 0;
+	char *joined, *msg;
+	int i, prev_cr = 0;
+
+	for (i = 0; i < argc; i++)
+		total += strlen(argv[i]) + 1;
+	joined = malloc(total);
+	if (!joined)
+		xdie(EXIT_NET, "out of memory");
+	for (i = 0; i < argc; i++) {
+		size_t l = strlen(argv[i]);
+
+		if (i)
+			joined[n++] = ' ';
+		memcpy(joined + n, argv[i], l);
+		n += l;
+	}
+	if (flags & XMSG_HEX) {
+		long got = opt_parse_hex(joined, n, (unsigned char *)joined);
+
+		if (got < 0)
+			xusage("bad hex in message: want pairs of hex digits");
+		*len = (size_t)got;
+		return joined;
+	}
+	if (!(flags & XMSG_NONL))
+		joined[n++] = '\n';
+	if (!(flags & XMSG_CRLF)) {
+		*len = n;
+		return joined;
+	}
+	msg = malloc(2 * n + 1);
+	if (!msg)
+		xdie(EXIT_NET, "out of memory");
+	*len = io_crlf(msg, joined, n, &prev_cr);
+	free(joined);
+	return msg;
 }
 
 /* The canonical dump, byte for byte as `hexdump -C` prints it: offset, sixteen
@@ -154,6 +226,38 @@ int hexdump_end(struct hexdump *hd)
 	hd->have_prev = hd->starred = 0;
 	hd->off = 0;
 	return o ? io_write_all(hd->fd, out, o) : 0;
+}
+
+/* One write per datagram (with its --from prefix and newline), so that lines
+ * from a listener never break apart in a pipe. */
+int io_write_dgram(const struct dgram_out *o, const void *buf, size_t n,
+                   const struct sockaddr *from)
+{
+	static char out[ADDR_STRLEN + 65536 + 2];
+	size_t k = 0;
+
+	if (from) {
+		addr_format(from, out, ADDR_STRLEN);
+		k = strlen(out);
+		out[k++] = o->hex ? '\n' : ' ';
+	}
+	if (o->hex) {
+		struct hexdump hd;
+
+		if (k && io_write_all(o->fd, out, k) < 0)
+			return -1;
+		hexdump_init(&hd, o->fd);
+		if (hexdump_feed(&hd, buf, n) < 0 || hexdump_end(&hd) < 0)
+			return -1;
+		return 0;
+	}
+	if (n > 65536)
+		n = 65536;
+	memcpy(out + k, buf, n);
+	k += n;
+	if (!o->raw && (n == 0 || out[k - 1] != '\n'))
+		out[k++] = '\n';
+	return io_write_all(o->fd, out, k);
 }
 
 /* The relay, after OpenBSD nc's readwrite(): one buffer per direction, the

@@ -1,11 +1,14 @@
 /* sock.c - listening and connecting sockets over every resolved address.
  * Helpers return -1 with errno; only the x functions report and exit. */
-#if defined(__linux__) && !defined(SOCKIT_PORTABLE)
-#define _GNU_SOURCE /* accept4, SOCK_NONBLOCK, SOCK_CLOEXEC */
+#ifdef __linux__
+#define _GNU_SOURCE /* accept4, SOCK_CLOEXEC, in6_pktinfo, group_req */
+#ifndef SOCKIT_PORTABLE
 #define HAVE_ACCEPT4 1
+#endif
 #endif
 #include <errno.h>
 #include <fcntl.h>
+#include <net/if.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <stdio.h>
@@ -78,15 +81,14 @@ int sock_accept(int lfd, struct sockaddr_storage *peer, socklen_t *len)
 }
 
 /* One listening (or, for UDP, bound) socket on sa. v6only: -1 leaves the default. */
-static int bind_one(const struct sockaddr *sa, socklen_t len, int type, int v6only)
+static int bind_one(const struct sockaddr *sa, socklen_t len, int type, int v6only, int reuse)
 {
 	int fd, one = 1;
 
 	fd = sock_open(sa->sa_family, type);
 	if (fd < 0)
 		return -1;
-	if (type == SOCK_STREAM &&
-	    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) < 0)
+	if (reuse && setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) < 0)
 		goto fail;
 	if (sa->sa_family == AF_INET6 && v6only >= 0 &&
 	    setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &v6only, sizeof(v6only)) < 0)
@@ -102,7 +104,8 @@ fail:
 
 /* Listen on host (NULL: every address, dual-stack where the system has IPv6).
  * Exits with the documented status on failure; where names the bound address. */
-int xlisten(const char *host, int port, int family, int type, char *where, size_t size)
+int xlisten(const char *host, int port, int family, int type, int reuse,
+            char *where, size_t size)
 {
 	struct sockaddr_storage ss;
 	socklen_t sl = sizeof(ss);
@@ -117,7 +120,7 @@ int xlisten(const char *host, int port, int family, int type, char *where, size_
 			s6.sin6_addr = in6addr_any;
 			s6.sin6_port = htons((unsigned short)port);
 			fd = bind_one((struct sockaddr *)&s6, sizeof(s6), type,
-			    family == AF_INET6);
+			    family == AF_INET6, reuse);
 			err = errno;
 			snprintf(where, size, "[::]:%d", port);
 			/* No IPv6 here: fall back to IPv4, unless -6 asked for it. */
@@ -132,7 +135,7 @@ int xlisten(const char *host, int port, int family, int type, char *where, size_
 			s4.sin_family = AF_INET;
 			s4.sin_addr.s_addr = htonl(INADDR_ANY);
 			s4.sin_port = htons((unsigned short)port);
-			fd = bind_one((struct sockaddr *)&s4, sizeof(s4), type, -1);
+			fd = bind_one((struct sockaddr *)&s4, sizeof(s4), type, -1, reuse);
 			err = errno;
 			snprintf(where, size, "0.0.0.0:%d", port);
 		}
@@ -142,7 +145,7 @@ int xlisten(const char *host, int port, int family, int type, char *where, size_
 		for (ai = res; ai; ai = ai->ai_next) {
 			addr_format(ai->ai_addr, where, size);
 			fd = bind_one(ai->ai_addr, ai->ai_addrlen, type,
-			    family == AF_INET6 ? 1 : -1);
+			    family == AF_INET6 ? 1 : -1, reuse);
 			if (fd >= 0)
 				break;
 			err = errno;
@@ -265,6 +268,193 @@ int sock_connect(struct addrinfo *ai, const char *source, int64_t timeout_ms,
 	return -1;
 }
 
+/* Datagrams: learn the address each one was sent to, so that a reply can come
+ * from it (a client with a connected socket drops replies from elsewhere). */
+void sock_want_dst(int fd, int family)
+{
+	int one = 1;
+
+#ifdef IP_PKTINFO
+	setsockopt(fd, IPPROTO_IP, IP_PKTINFO, &one, sizeof(one));
+#endif
+#ifdef IPV6_RECVPKTINFO
+	if (family == AF_INET6)
+		setsockopt(fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, &one, sizeof(one));
+#endif
+	(void)one;
+	(void)family;
+}
+
+union cmsgbuf {
+	struct cmsghdr align;
+	unsigned char buf[128];
+};
+
+ssize_t sock_recv_dgram(int fd, void *buf, size_t len, struct dgram *d)
+{
+	struct iovec iov;
+	struct msghdr mh;
+	union cmsgbuf cb;
+	struct cmsghdr *cm;
+	ssize_t n;
+
+	memset(&mh, 0, sizeof(mh));
+	iov.iov_base = buf;
+	iov.iov_len = len;
+	mh.msg_name = &d->from;
+	mh.msg_namelen = sizeof(d->from);
+	mh.msg_iov = &iov;
+	mh.msg_iovlen = 1;
+	mh.msg_control = cb.buf;
+	mh.msg_controllen = sizeof(cb.buf);
+	do
+		n = recvmsg(fd, &mh, 0);
+	while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return -1;
+	d->fromlen = mh.msg_namelen;
+	d->truncated = (mh.msg_flags & MSG_TRUNC) != 0;
+	d->dst_family = 0;
+	for (cm = CMSG_FIRSTHDR(&mh); cm; cm = CMSG_NXTHDR(&mh, cm)) {
+#ifdef IP_PKTINFO
+		if (cm->cmsg_level == IPPROTO_IP && cm->cmsg_type == IP_PKTINFO) {
+			struct in_pktinfo pi;
+
+			memcpy(&pi, CMSG_DATA(cm), sizeof(pi));
+			d->dst_family = AF_INET;
+			d->dst4 = pi.ipi_addr;
+		}
+#endif
+#ifdef IPV6_RECVPKTINFO
+		if (cm->cmsg_level == IPPROTO_IPV6 && cm->cmsg_type == IPV6_PKTINFO) {
+			struct in6_pktinfo pi;
+
+			memcpy(&pi, CMSG_DATA(cm), sizeof(pi));
+			d->dst_family = AF_INET6;
+			d->dst6 = pi.ipi6_addr;
+			d->ifindex = pi.ipi6_ifindex;
+		}
+#endif
+	}
+	return n;
+}
+
+/* Send buf back to d's sender, from the address d was sent to where known. */
+ssize_t sock_send_reply(int fd, const void *buf, size_t len, const struct dgram *d)
+{
+	struct iovec iov;
+	struct msghdr mh;
+	union cmsgbuf cb;
+	ssize_t n;
+
+	memset(&mh, 0, sizeof(mh));
+	memset(&cb, 0, sizeof(cb));
+	iov.iov_base = (void *)buf;
+	iov.iov_len = len;
+	mh.msg_name = (void *)&d->from;
+	mh.msg_namelen = d->fromlen;
+	mh.msg_iov = &iov;
+	mh.msg_iovlen = 1;
+#ifdef IP_PKTINFO
+	if (d->dst_family == AF_INET) {
+		struct cmsghdr *cm;
+		struct in_pktinfo pi;
+
+		memset(&pi, 0, sizeof(pi));
+		pi.ipi_spec_dst = d->dst4;
+		mh.msg_control = cb.buf;
+		mh.msg_controllen = CMSG_SPACE(sizeof(pi));
+		cm = CMSG_FIRSTHDR(&mh);
+		cm->cmsg_level = IPPROTO_IP;
+		cm->cmsg_type = IP_PKTINFO;
+		cm->cmsg_len = CMSG_LEN(sizeof(pi));
+		memcpy(CMSG_DATA(cm), &pi, sizeof(pi));
+	}
+#endif
+#ifdef IPV6_RECVPKTINFO
+	if (d->dst_family == AF_INET6) {
+		struct cmsghdr *cm;
+		struct in6_pktinfo pi;
+
+		memset(&pi, 0, sizeof(pi));
+		pi.ipi6_addr = d->dst6;
+		pi.ipi6_ifindex = d->ifindex;
+		mh.msg_control = cb.buf;
+		mh.msg_controllen = CMSG_SPACE(sizeof(pi));
+		cm = CMSG_FIRSTHDR(&mh);
+		cm->cmsg_level = IPPROTO_IPV6;
+		cm->cmsg_type = IPV6_PKTINFO;
+		cm->cmsg_len = CMSG_LEN(sizeof(pi));
+		memcpy(CMSG_DATA(cm), &pi, sizeof(pi));
+	}
+#endif
+	do
+		n = sendmsg(fd, &mh, 0);
+	while (n < 0 && errno == EINTR);
+	return n;
+}
+
+/* Join multicast group g on interface ifindex (0: the system's choice). */
+int sock_join_group(int fd, const struct sockaddr *g, socklen_t glen, unsigned ifindex)
+{
+#ifdef MCAST_JOIN_GROUP
+	struct group_req gr;
+
+	memset(&gr, 0, sizeof(gr));
+	gr.gr_interface = ifindex;
+	memcpy(&gr.gr_group, g, glen);
+	return setsockopt(fd, g->sa_family == AF_INET6 ? IPPROTO_IPV6 : IPPROTO_IP,
+	    MCAST_JOIN_GROUP, &gr, sizeof(gr));
+#else
+	if (g->sa_family == AF_INET6) {
+		struct ipv6_mreq mr;
+
+		mr.ipv6mr_multiaddr = ((const struct sockaddr_in6 *)g)->sin6_addr;
+		mr.ipv6mr_interface = ifindex;
+		return setsockopt(fd, IPPROTO_IPV6, IPV6_JOIN_GROUP, &mr, sizeof(mr));
+	} else {
+		struct ip_mreq mr;
+
+		(void)glen;
+		if (ifindex) {
+			errno = ENOTSUP; /* naming the interface needs MCAST_JOIN_GROUP */
+			return -1;
+		}
+		mr.imr_multiaddr = ((const struct sockaddr_in *)g)->sin_addr;
+		mr.imr_interface.s_addr = htonl(INADDR_ANY);
+		return setsockopt(fd, IPPROTO_IP, IP_ADD_MEMBERSHIP, &mr, sizeof(mr));
+	}
+#endif
+}
+
+/* Hop limit for unicast and multicast datagrams alike. */
+int sock_set_ttl(int fd, int family, int ttl)
+{
+	if (family == AF_INET6) {
+		if (setsockopt(fd, IPPROTO_IPV6, IPV6_UNICAST_HOPS, &ttl, sizeof(ttl)) < 0 ||
+		    setsockopt(fd, IPPROTO_IPV6, IPV6_MULTICAST_HOPS, &ttl, sizeof(ttl)) < 0)
+			return -1;
+		return 0;
+	}
+	{
+		unsigned char mttl = (unsigned char)ttl;
+
+		if (setsockopt(fd, IPPROTO_IP, IP_TTL, &ttl, sizeof(ttl)) < 0 ||
+		    setsockopt(fd, IPPROTO_IP, IP_MULTICAST_TTL, &mttl, sizeof(mttl)) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+int sock_is_multicast(const struct sockaddr *sa)
+{
+	if (sa->sa_family == AF_INET6)
+		return IN6_IS_ADDR_MULTICAST(&((const struct sockaddr_in6 *)sa)->sin6_addr);
+	if (sa->sa_family == AF_INET)
+		return (ntohl(((const struct sockaddr_in *)sa)->sin_addr.s_addr) >> 28) == 14;
+	return 0;
+}
+
 /* The exit status a failed network call stands for. */
 int exit_for_errno(int err)
 {
@@ -273,6 +463,8 @@ int exit_for_errno(int err)
 		return EXIT_REFUSED;
 	case ETIMEDOUT:
 		return EXIT_TIMEOUT;
+	case EMSGSIZE:
+		return EXIT_USAGE;
 	default:
 		return EXIT_NET;
 	}

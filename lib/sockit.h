@@ -8,6 +8,7 @@
 #include <sys/types.h>
 #include <sys/socket.h>
 #include <netdb.h>
+#include <netinet/in.h>
 
 #define SOCKIT_VERSION "0.1.0"
 
@@ -96,13 +97,29 @@ int sock_set_nonblock(int fd, int on);
 int sock_set_cloexec(int fd);
 int sock_open(int family, int type);      /* close-on-exec */
 int sock_accept(int lfd, struct sockaddr_storage *peer, socklen_t *len); /* nonblocking, cloexec */
-int xlisten(const char *host, int port, int family, int type, char *where, size_t size);
+int xlisten(const char *host, int port, int family, int type, int reuse,
+            char *where, size_t size);
 void xwrite_port_file(const char *path, int fd);
 /* Connect to the first address of ai that accepts, within timeout_ms (0: no limit).
  * On failure returns -1 with errno and where naming the last address tried. */
 int sock_connect(struct addrinfo *ai, const char *source, int64_t timeout_ms,
                  char *where, size_t size);
 int exit_for_errno(int err);
+struct dgram {
+	struct sockaddr_storage from;
+	socklen_t fromlen;
+	int truncated;
+	int dst_family;          /* 0: where it was sent to is not known */
+	struct in_addr dst4;
+	struct in6_addr dst6;
+	unsigned ifindex;
+};
+void sock_want_dst(int fd, int family);
+ssize_t sock_recv_dgram(int fd, void *buf, size_t len, struct dgram *d);
+ssize_t sock_send_reply(int fd, const void *buf, size_t len, const struct dgram *d);
+int sock_join_group(int fd, const struct sockaddr *g, socklen_t glen, unsigned ifindex);
+int sock_set_ttl(int fd, int family, int ttl);
+int sock_is_multicast(const struct sockaddr *sa);
 
 /* io.c - full reads and writes, the stdin/stdout <-> socket relay. */
 int io_write_all(int fd, const void *buf, size_t len);
@@ -118,6 +135,16 @@ struct hexdump {
 void hexdump_init(struct hexdump *hd, int fd);
 int hexdump_feed(struct hexdump *hd, const void *buf, size_t len);
 int hexdump_end(struct hexdump *hd);
+/* MSG... of a client: joined by spaces, then as the flags say. Exits 2 on bad hex. */
+enum { XMSG_HEX = 1, XMSG_NONL = 2, XMSG_CRLF = 4 };
+char *xmessage(int argc, char **argv, unsigned flags, size_t *len);
+char *xslurp(int fd, size_t *len);      /* all of fd; exits 1 on a read error */
+/* One received datagram on stdout: the newline rule, --raw, --from, -X. */
+struct dgram_out {
+	int fd, raw, from, hex;
+};
+int io_write_dgram(const struct dgram_out *o, const void *buf, size_t n,
+                   const struct sockaddr *from);
 struct relay {
 	int net, in, out;       /* in: -1 when there is nothing to read */
 	int stop;               /* readable: end the relay (a signal pipe), or -1 */
