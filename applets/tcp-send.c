@@ -57,6 +57,7 @@ struct cfg {
 
 static int connect_until(struct addrinfo *ai, const struct cfg *c, char *where, size_t size)
 {
+	struct sock_opts so = { c->source, 0, -1 };
 	int64_t start = loop_now(), pause = 20;
 	int err = 0;
 
@@ -66,7 +67,7 @@ static int connect_until(struct addrinfo *ai, const struct cfg *c, char *where, 
 
 		if (c->wait && (!t || t > left))
 			t = left > 0 ? left : 1;
-		fd = sock_connect(ai, c->source, t, where, size);
+		fd = sock_connect(ai, &so, t, where, size);
 		if (fd >= 0)
 			return fd;
 		e = errno;

@@ -667,8 +667,8 @@ int tcp_serve_main(int argc, char **argv)
 			}
 			break;
 		case O_BIND: S.bind = st.arg; break;
-		case O_MAX: S.max = xparse_count("max-clients", st.arg); break;
-		case O_COUNT: S.count = xparse_count("count", st.arg); break;
+		case O_MAX: S.max = xparse_int("max-clients", st.arg, 1, INT_MAX); break;
+		case O_COUNT: S.count = xparse_int("count", st.arg, 1, INT_MAX); break;
 		case O_ONCE: S.count = 1; break;
 		case O_TIMEOUT: S.idle = xparse_secs("timeout", st.arg); break;
 		case O_ACCEPT_TIMEOUT:

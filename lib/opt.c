@@ -172,7 +172,8 @@ int opt_parse_secs(const char *s, int64_t *ms)
 	return 0;
 }
 
-int opt_parse_count(const char *s, int *n)
+/* Decimal digits only, min..max. */
+int opt_parse_int(const char *s, int min, int max, int *n)
 {
 	long v = 0;
 
@@ -180,10 +181,10 @@ int opt_parse_count(const char *s, int *n)
 		return -1;
 	for (; *s >= '0' && *s <= '9'; s++) {
 		v = v * 10 + (*s - '0');
-		if (v > INT_MAX)
+		if (v > max)
 			return -1;
 	}
-	if (*s || v < 1)
+	if (*s || v < min)
 		return -1;
 	*n = (int)v;
 	return 0;
@@ -198,12 +199,15 @@ int64_t xparse_secs(const char *what, const char *s)
 	return ms;
 }
 
-int xparse_count(const char *what, const char *s)
+int xparse_int(const char *what, const char *s, int min, int max)
 {
 	int n = 0;
 
-	if (opt_parse_count(s, &n) < 0)
-		xusage("bad %s '%s': want a whole number from 1", what, s);
+	if (opt_parse_int(s, min, max, &n) < 0) {
+		if (max == INT_MAX)
+			xusage("bad %s '%s': want a whole number from %d", what, s, min);
+		xusage("bad %s '%s': want a whole number from %d to %d", what, s, min, max);
+	}
 	return n;
 }
 

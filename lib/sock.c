@@ -185,13 +185,19 @@ void xwrite_port_file(const char *path, int fd)
 }
 
 /* Non-blocking connect, waited for with poll until the deadline. */
-static int connect_one(const struct addrinfo *ai, const char *source, int64_t deadline)
+static int connect_one(const struct addrinfo *ai, const struct sock_opts *o, int64_t deadline)
 {
-	int fd, e, rc;
+	const char *source = o ? o->source : NULL;
+	int fd, e, rc, one = 1;
 
 	fd = sock_open(ai->ai_family, ai->ai_socktype);
 	if (fd < 0)
 		return -1;
+	if (o && o->broadcast &&
+	    setsockopt(fd, SOL_SOCKET, SO_BROADCAST, &one, sizeof(one)) < 0)
+		goto fail;
+	if (o && o->ttl >= 0 && sock_set_ttl(fd, ai->ai_family, o->ttl) < 0)
+		goto fail;
 	if (source) {
 		struct addrinfo *src = NULL, *s;
 
@@ -249,7 +255,7 @@ fail:
 	return close_fail(fd);
 }
 
-int sock_connect(struct addrinfo *ai, const char *source, int64_t timeout_ms,
+int sock_connect(struct addrinfo *ai, const struct sock_opts *o, int64_t timeout_ms,
                  char *where, size_t size)
 {
 	int64_t deadline = timeout_ms ? loop_now() + timeout_ms : 0;
@@ -257,7 +263,7 @@ int sock_connect(struct addrinfo *ai, const char *source, int64_t timeout_ms,
 
 	for (; ai; ai = ai->ai_next) {
 		addr_format(ai->ai_addr, where, size);
-		fd = connect_one(ai, source, deadline);
+		fd = connect_one(ai, o, deadline);
 		if (fd >= 0)
 			return fd;
 		err = errno;
@@ -270,9 +276,14 @@ int sock_connect(struct addrinfo *ai, const char *source, int64_t timeout_ms,
 
 /* Datagrams: learn the address each one was sent to, so that a reply can come
  * from it (a client with a connected socket drops replies from elsewhere). */
-void sock_want_dst(int fd, int family)
+void sock_want_dst(int fd)
 {
-	int one = 1;
+	struct sockaddr_storage ss;
+	socklen_t sl = sizeof(ss);
+	int one = 1, family = AF_INET;
+
+	if (getsockname(fd, (struct sockaddr *)&ss, &sl) == 0)
+		family = ss.ss_family;
 
 #ifdef IP_PKTINFO
 	setsockopt(fd, IPPROTO_IP, IP_PKTINFO, &one, sizeof(one));

@@ -4,6 +4,7 @@
 #define SOCKIT_H
 
 #include <stddef.h>
+#include <limits.h>
 #include <stdint.h>
 #include <sys/types.h>
 #include <sys/socket.h>
@@ -73,9 +74,9 @@ struct opt_state {
 void opt_init(struct opt_state *st, int argc, char **argv, const char *usage);
 int opt_next(struct opt_state *st, const struct opt_def *defs);
 int64_t xparse_secs(const char *what, const char *s);  /* milliseconds; 0 = off */
-int xparse_count(const char *what, const char *s);     /* 1 .. INT_MAX */
+int xparse_int(const char *what, const char *s, int min, int max);
 int opt_parse_secs(const char *s, int64_t *ms);
-int opt_parse_count(const char *s, int *n);
+int opt_parse_int(const char *s, int min, int max, int *n);
 /* hex text -> bytes; out must hold strlen(s)/2 bytes. Returns the byte count or -1. */
 long opt_parse_hex(const char *s, size_t len, unsigned char *out);
 
@@ -102,7 +103,12 @@ int xlisten(const char *host, int port, int family, int type, int reuse,
 void xwrite_port_file(const char *path, int fd);
 /* Connect to the first address of ai that accepts, within timeout_ms (0: no limit).
  * On failure returns -1 with errno and where naming the last address tried. */
-int sock_connect(struct addrinfo *ai, const char *source, int64_t timeout_ms,
+struct sock_opts {
+	const char *source;     /* local address, or NULL */
+	int broadcast;          /* SO_BROADCAST */
+	int ttl;                /* hop limit, or -1 */
+};
+int sock_connect(struct addrinfo *ai, const struct sock_opts *o, int64_t timeout_ms,
                  char *where, size_t size);
 int exit_for_errno(int err);
 struct dgram {
@@ -114,7 +120,7 @@ struct dgram {
 	struct in6_addr dst6;
 	unsigned ifindex;
 };
-void sock_want_dst(int fd, int family);
+void sock_want_dst(int fd);
 ssize_t sock_recv_dgram(int fd, void *buf, size_t len, struct dgram *d);
 ssize_t sock_send_reply(int fd, const void *buf, size_t len, const struct dgram *d);
 int sock_join_group(int fd, const struct sockaddr *g, socklen_t glen, unsigned ifindex);

@@ -7,7 +7,8 @@ TMP=$(mktemp -d "${TMPDIR:-/tmp}/sockit-test.XXXXXX")
 PIDS=""
 cleanup() {
 	local p
-	{ for p in $PIDS; do kill -9 "$p"; done; wait; } 2>/dev/null
+	disown -a 2>/dev/null # no "Killed" notices for what we end here
+	for p in $PIDS; do kill -9 "$p" 2>/dev/null; done
 	rm -rf "$TMP"
 }
 trap cleanup EXIT
@@ -115,3 +116,13 @@ dead_port() {
 	stop "$SPID"
 	PORT=$p
 }
+
+# build_helper NAME: compile tests/helpers/NAME.c into $TMP/NAME.
+build_helper() {
+	"${HOST_CC:-cc}" -O1 -o "$TMP/$1" "$TESTS/helpers/$1.c" 2>"$TMP/$1.cc.err" ||
+		{ flunk "cannot build helper $1: $(head -c 300 "$TMP/$1.cc.err")"; return 1; }
+}
+# listen NAME ARGS...: start "sockit udp-listen --port-file F ARGS..." (as serve).
+listen() { local name=$1; shift; serve_as "$name" udp-listen "$@"; }
+# lines_in NAME N: wait until $TMP/NAME.out has N lines.
+lines_in() { wait_for "${3:-10}" test "$(wc -l <"$TMP/$1.out")" -ge "$2"; }

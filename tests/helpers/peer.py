@@ -8,6 +8,9 @@ Every mode is bounded in time and ends by itself.
   peer.py echo-clients HOST PORT N SIZE N concurrent clients, each checks its echo
   peer.py nonreader HOST PORT SECS      send without ever reading; print bytes sent
   peer.py send-recv HOST PORT INFILE    send INFILE, half-close, print the reply to stdout
+  peer.py udp-echo PORTFILE             UDP echo server on 127.0.0.1 (60 s at most)
+  peer.py udp-hops FAMILY PORTFILE      print the TTL / hop limit of one datagram
+  peer.py udp-paced HOST PORT N TAG     send N datagrams "TAG i\n", 2 ms apart
 """
 import os, socket, struct, sys, threading, time, selectors
 
@@ -151,6 +154,39 @@ def send_recv(host, port, infile):
             out += d
     sys.stdout.buffer.write(out)
 
+def udp_echo(portfile):
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.bind(("127.0.0.1", 0))
+    write_port(portfile, s.getsockname()[1])
+    s.settimeout(60)
+    while True:
+        try:
+            d, a = s.recvfrom(65536)
+        except socket.timeout:
+            return
+        s.sendto(d, a)
+
+def udp_hops(family, portfile):
+    if family == "6":
+        s = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
+        s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_RECVHOPLIMIT, 1)
+        s.bind(("::1", 0))
+    else:
+        s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        s.setsockopt(socket.IPPROTO_IP, getattr(socket, "IP_RECVTTL", 12), 1)
+        s.bind(("127.0.0.1", 0))
+    write_port(portfile, s.getsockname()[1])
+    s.settimeout(20)
+    d, anc, flags, addr = s.recvmsg(65536, 64)
+    for level, typ, data in anc:
+        print(struct.unpack("i", data[:4])[0])
+
+def udp_paced(host, port, n, tag):
+    s = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_DGRAM)
+    for i in range(n):
+        s.sendto(("%s %d\n" % (tag, i)).encode(), (host, port))
+        time.sleep(0.002)
+
 def main(a):
     m = a[0]
     if m == "echo-server": echo_server(a[1])
@@ -159,6 +195,9 @@ def main(a):
     elif m == "echo-clients": return echo_clients(a[1], int(a[2]), int(a[3]), int(a[4]))
     elif m == "nonreader": nonreader(a[1], int(a[2]), float(a[3]))
     elif m == "send-recv": send_recv(a[1], int(a[2]), a[3])
+    elif m == "udp-echo": udp_echo(a[1])
+    elif m == "udp-hops": udp_hops(a[1], a[2])
+    elif m == "udp-paced": udp_paced(a[1], int(a[2]), int(a[3]), a[4])
     else:
         print(__doc__, file=sys.stderr)
         return 2

@@ -1,0 +1,184 @@
+/* udp-listen - UDP receiver: one unconnected socket, any number of senders,
+ * each datagram written as it arrives (or echoed back to its sender). */
+#include <errno.h>
+#include <net/if.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "../lib/sockit.h"
+
+static const char usage[] =
+"usage: sockit udp-listen [OPTIONS] PORT\n"
+"\n"
+"Receive UDP datagrams on PORT (0: any free port) from any number of senders\n"
+"and write each payload to stdout, with a newline added where it does not\n"
+"end with one (an empty datagram is an empty line).\n"
+"\n"
+"      --raw              payloads exactly as received, nothing added\n"
+"      --from             precede each datagram with its sender ADDR:PORT\n"
+"      --echo             send each datagram back to its sender; print nothing\n"
+"  -n, --count N          exit 0 after N datagrams\n"
+"  -w, --timeout SECS     stop when none came for SECS: exit 0 if any came,\n"
+"                         4 if none (with -n: 4 unless all N came)\n"
+"      --group MADDR      join multicast group MADDR (IPv4 or IPv6)\n"
+"      --iface NAME       with --group: the interface to join on\n"
+"  -b, --bind ADDR        listen on ADDR only (default: all, IPv6 and IPv4)\n"
+"      --port-file FILE   write the bound port to FILE once bound\n"
+"  -X, --hexdump          each datagram as a 'hexdump -C' dump\n"
+"  -4, --ipv4             IPv4 only\n"
+"  -6, --ipv6             IPv6 only\n"
+"  -v, --verbose          log the listening address and each sender\n"
+"  -q, --quiet            no diagnostics but fatal errors\n"
+"  -h, --help             this text\n";
+
+enum { O_RAW = 1, O_FROM, O_ECHO, O_COUNT, O_TIMEOUT, O_GROUP, O_IFACE, O_BIND,
+	O_PORTFILE, O_HEXDUMP };
+
+static const struct opt_def opts[] = {
+	{ 0, "raw", 0, O_RAW },
+	{ 0, "from", 0, O_FROM },
+	{ 0, "echo", 0, O_ECHO },
+	{ 'n', "count", 1, O_COUNT },
+	{ 'w', "timeout", 1, O_TIMEOUT },
+	{ 0, "group", 1, O_GROUP },
+	{ 0, "iface", 1, O_IFACE },
+	{ 'b', "bind", 1, O_BIND },
+	{ 0, "port-file", 1, O_PORTFILE },
+	{ 'X', "hexdump", 0, O_HEXDUMP },
+	OPT_COMMON
+};
+
+int udp_listen_main(int argc, char **argv)
+{
+	static const int sigs[] = { SIGINT, SIGTERM };
+	static char buf[65536]; /* the largest datagram fits whole */
+	struct dgram_out out = { 1, 0, 0, 0 };
+	struct opt_state st;
+	struct addrinfo *group = NULL;
+	char hostbuf[1024], groupbuf[1024], where[ADDR_STRLEN];
+	const char *bind = NULL, *portfile = NULL, *gname = NULL, *iface = NULL;
+	unsigned ifindex = 0;
+	int id, port, fd, sigfd, echo = 0, count = 0, family;
+	long got = 0;
+	int64_t idle = 0, last;
+
+	opt_init(&st, argc, argv, usage);
+	while ((id = opt_next(&st, opts)) != 0) {
+		switch (id) {
+		case O_RAW: out.raw = 1; break;
+		case O_FROM: out.from = 1; break;
+		case O_ECHO: echo = 1; break;
+		case O_COUNT: count = xparse_int("count", st.arg, 1, INT_MAX); break;
+		case O_TIMEOUT: idle = xparse_secs("timeout", st.arg); break;
+		case O_GROUP: gname = st.arg; break;
+		case O_IFACE: iface = st.arg; break;
+		case O_BIND: bind = st.arg; break;
+		case O_PORTFILE: portfile = st.arg; break;
+		case O_HEXDUMP: out.hex = 1; break;
+		}
+	}
+	family = st.family;
+	argc -= st.ind;
+	argv += st.ind;
+	if (argc < 1)
+		xusage("missing PORT");
+	if (argc > 1)
+		xusage("unexpected argument '%s'", argv[1]);
+	port = xparse_port(argv[0], "udp", 1);
+	if (echo && (out.raw || out.from || out.hex))
+		xusage("--echo prints nothing: no --raw, --from or -X with it");
+	if (iface && !gname)
+		xusage("--iface goes with --group");
+	if (bind)
+		bind = xparse_host(bind, hostbuf, sizeof(hostbuf));
+	if (gname) {
+		gname = xparse_host(gname, groupbuf, sizeof(groupbuf));
+		group = xresolve(gname, port, family, SOCK_DGRAM, 0);
+		if (!sock_is_multicast(group->ai_addr))
+			xusage("--group %s: not a multicast address", gname);
+		family = group->ai_family;
+		if (iface && !(ifindex = if_nametoindex(iface)))
+			xusage("--iface %s: no such interface", iface);
+	}
+
+	sigfd = loop_signals(sigs, 2);
+	if (sigfd < 0)
+		xdie(EXIT_NET, "signals: %s", log_strerror(errno));
+	/* Several listeners may share a group's port; nothing else shares one. */
+	fd = xlisten(bind, port, family, SOCK_DGRAM, group != NULL, where, sizeof(where));
+	if (group) {
+		if (sock_join_group(fd, group->ai_addr, group->ai_addrlen, ifindex) < 0)
+			xdie(EXIT_NET, "join %s%s%s: %s", gname, iface ? " on " : "",
+			    iface ? iface : "", log_strerror(errno));
+		log_verbose("joined %s", gname);
+		freeaddrinfo(group);
+	}
+	if (echo)
+		sock_want_dst(fd);
+	if (sock_set_nonblock(fd, 1) < 0)
+		xdie(EXIT_NET, "bind %s: %s", where, log_strerror(errno));
+	log_verbose("listening on %s", where);
+	if (portfile)
+		xwrite_port_file(portfile, fd);
+
+	last = loop_now();
+	for (;;) {
+		struct pollfd pfd[2];
+		int timeout = -1, rc;
+
+		if (idle) {
+			int64_t left = last + idle - loop_now();
+
+			if (left <= 0) {
+				log_verbose("no datagram for %lld ms", (long long)idle);
+				return got && (!count || got >= count) ? EXIT_OK : EXIT_TIMEOUT;
+			}
+			timeout = left > 0x7fffffff ? 0x7fffffff : (int)left;
+		}
+		pfd[0].fd = fd;
+		pfd[0].events = POLLIN;
+		pfd[1].fd = sigfd;
+		pfd[1].events = POLLIN;
+		rc = poll(pfd, 2, timeout);
+		if (rc < 0 && errno != EINTR)
+			xdie(EXIT_NET, "poll: %s", log_strerror(errno));
+		if (rc <= 0)
+			continue;
+		if (pfd[1].revents)
+			return EXIT_OK; /* SIGINT or SIGTERM */
+		for (;;) { /* every datagram waiting, then poll again */
+			struct dgram d;
+			ssize_t n = sock_recv_dgram(fd, buf, sizeof(buf), &d);
+
+			if (n < 0) {
+				if (errno == EAGAIN || errno == EWOULDBLOCK)
+					break;
+				/* An ICMP error about an echo we sent: not fatal here. */
+				log_verbose("receive: %s", log_strerror(errno));
+				break;
+			}
+			last = loop_now();
+			got++;
+			if (log_level >= LOG_VERBOSE) {
+				char p[ADDR_STRLEN];
+
+				addr_format((struct sockaddr *)&d.from, p, sizeof(p));
+				log_verbose("datagram from %s: %ld bytes", p, (long)n);
+			}
+			if (d.truncated)
+				log_warn("a datagram was truncated to %ld bytes", (long)n);
+			if (echo) {
+				if (sock_send_reply(fd, buf, (size_t)n, &d) < 0)
+					log_verbose("echo: %s", log_strerror(errno));
+			} else if (io_write_dgram(&out, buf, (size_t)n,
+			    out.from ? (struct sockaddr *)&d.from : NULL) < 0) {
+				xdie(EXIT_NET, "write stdout: %s", log_strerror(errno));
+			}
+			if (count && got >= count)
+				return EXIT_OK;
+		}
+	}
+}
