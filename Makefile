@@ -56,6 +56,15 @@ static: $(SRCS) $(HDRS)
 	strip sockit-static
 
 clean:
-	rm -f sockit sockit-asan sockit-static
+	rm -f sockit sockit-asan sockit-static bench/loadgen bench/refecho
 
 .PHONY: all test test-asan lint install install-links static clean
+
+# Benchmarks against real peers (bench/README.md): not part of make test.
+bench/loadgen: bench/loadgen.c
+	$(CC) -O2 -Wall -Wextra -o $@ bench/loadgen.c
+bench/refecho: bench/refecho.c
+	$(CC) -O2 -Wall -Wextra -o $@ bench/refecho.c
+bench: sockit bench/loadgen bench/refecho
+	bash bench/run.sh
+.PHONY: bench

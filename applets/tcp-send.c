@@ -163,14 +163,7 @@ int tcp_send_main(int argc, char **argv)
 	r.idle_ms = c.timeout;
 	r.peer = where;
 	rc = io_relay(&r);
-	{
-		int64_t ms = loop_now() - t0;
-
-		log_verbose("sent %llu bytes, received %llu bytes in %lld.%03lld s (%.1f MB/s)",
-		    (unsigned long long)r.sent, (unsigned long long)r.rcvd,
-		    (long long)(ms / 1000), (long long)(ms % 1000),
-		    ms ? (double)(r.sent + r.rcvd) / 1000.0 / (double)ms : 0.0);
-	}
+	log_transfer(where, r.rcvd, r.sent, loop_now() - t0);
 	close(fd);
 	free(msg);
 	return rc;

@@ -73,7 +73,7 @@ struct conn {
 	int fd;
 	unsigned eof, linger;
 	struct conn *prev, *next;     /* by last activity, oldest first */
-	int64_t last;
+	int64_t last, start;
 	char *pend;
 	size_t plen, poff;
 	uint64_t in, out;
@@ -151,8 +151,7 @@ static void conn_close(struct conn *c, const char *why)
 	if (why)
 		log_verbose("%s: %s", c->peer, why);
 	if (!c->linger)
-		log_verbose("closed %s: %llu bytes in, %llu bytes out", c->peer,
-		    (unsigned long long)c->in, (unsigned long long)c->out);
+		log_transfer(c->peer, c->in, c->out, loop_now() - c->start);
 	loop_set(S.lp, c->fd, 0, NULL);
 	close(c->fd);
 	lru_unlink(c);
@@ -287,8 +286,10 @@ static void conn_new(int fd, const struct sockaddr *peer)
 		return;
 	}
 	c->fd = fd;
-	if (log_level >= LOG_VERBOSE)
+	if (log_level >= LOG_VERBOSE) {
 		addr_format(peer, c->peer, sizeof(c->peer));
+		c->start = loop_now();
+	}
 	c->prev = c->next = c;
 	lru_touch(c);
 	if (S.mode == M_ECHO) {
@@ -571,6 +572,7 @@ static int serve_stdio(void)
 	char where[ADDR_STRLEN];
 	socklen_t pl;
 	int fd, rc;
+	int64_t t0;
 
 	sock_set_nonblock(S.lfd, 1);
 	for (;;) {
@@ -604,9 +606,9 @@ static int serve_stdio(void)
 	r.hex = S.hexdump;
 	r.idle_ms = S.idle;
 	r.peer = where;
+	t0 = loop_now();
 	rc = io_relay(&r);
-	log_verbose("closed %s: %llu bytes in, %llu bytes out", where,
-	    (unsigned long long)r.rcvd, (unsigned long long)r.sent);
+	log_transfer(where, r.rcvd, r.sent, loop_now() - t0);
 	close(fd);
 	return rc;
 }
@@ -702,6 +704,7 @@ int tcp_serve_main(int argc, char **argv)
 	if (S.bind)
 		S.bind = xparse_host(S.bind, hostbuf, sizeof(hostbuf));
 
+	sock_raise_nofile();
 	S.lp = loop_new();
 	if (!S.lp)
 		xdie(EXIT_NET, "event loop: %s", log_strerror(errno));

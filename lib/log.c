@@ -108,6 +108,16 @@ static const struct {
 	{ ENOENT, "no such file or directory" },
 };
 
+/* -v at the end of a connection: bytes each way, seconds, rate. */
+void log_transfer(const char *peer, uint64_t in, uint64_t out, int64_t ms)
+{
+	if (log_level < LOG_VERBOSE)
+		return;
+	log_msg("closed %s: %llu bytes in, %llu bytes out, %lld.%03lld s, %.1f MB/s", peer,
+	    (unsigned long long)in, (unsigned long long)out, (long long)(ms / 1000),
+	    (long long)(ms % 1000), ms > 0 ? (double)(in + out) / 1000.0 / (double)ms : 0.0);
+}
+
 const char *log_strerror(int err)
 {
 	static char buf[128];

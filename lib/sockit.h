@@ -44,6 +44,7 @@ void log_verbose(const char *fmt, ...);        /* only with -v */
 NORETURN void xdie(int status, const char *fmt, ...);   /* one line, then exit(status) */
 NORETURN void xusage(const char *fmt, ...);             /* one line with a help hint, exit 2 */
 const char *log_strerror(int err);             /* strerror, first letter lowercase */
+void log_transfer(const char *peer, uint64_t in, uint64_t out, int64_t ms); /* -v */
 void log_init_process(void);                   /* fds 0-2 open, SIGPIPE ignored */
 
 /* opt.c - the option parser and checked number parsing. */
@@ -111,6 +112,7 @@ struct sock_opts {
 int sock_connect(struct addrinfo *ai, const struct sock_opts *o, int64_t timeout_ms,
                  char *where, size_t size);
 int exit_for_errno(int err);
+void sock_raise_nofile(void);   /* soft RLIMIT_NOFILE up to the hard limit */
 struct dgram {
 	struct sockaddr_storage from;
 	socklen_t fromlen;
