@@ -83,6 +83,7 @@ struct conn {
 static struct {
 	enum mode mode;
 	int max, count, hexdump, crlf, family;
+	int splice;                   /* --print to a pipe: splice(2) */
 	int64_t idle, accept_timeout;
 	const char *bind, *portfile;
 	char **prog;                  /* argv for execvp */
@@ -186,8 +187,15 @@ static int conn_flush(struct conn *c)
 
 static void conn_readable(struct conn *c)
 {
-	ssize_t n = io_read(c->fd, S.buf, sizeof(S.buf));
+	ssize_t n;
 
+	if (S.splice && !c->linger) { /* --print into a pipe: socket -> pipe in the kernel */
+		n = io_splice(c->fd, 1, 1 << 20, 0);
+		if (n < 0 && errno == EPIPE)
+			xdie(EXIT_NET, "write stdout: %s", log_strerror(errno));
+	} else {
+		n = io_read(c->fd, S.buf, sizeof(S.buf));
+	}
 	if (n < 0) {
 		if (errno != EAGAIN && errno != EWOULDBLOCK)
 			conn_close(c, log_strerror(errno));
@@ -207,7 +215,7 @@ static void conn_readable(struct conn *c)
 	if (S.idle)
 		lru_touch(c);
 	if (S.mode == M_PRINT) {
-		if (io_write_all(1, S.buf, (size_t)n) < 0)
+		if (!S.splice && io_write_all(1, S.buf, (size_t)n) < 0)
 			xdie(EXIT_NET, "write stdout: %s", log_strerror(errno));
 		return;
 	}
@@ -722,6 +730,8 @@ int tcp_serve_main(int argc, char **argv)
 	S.idle_since = loop_now();
 	if (S.mode == M_EXEC)
 		S.idle = 0;
+	if (S.mode == M_PRINT)
+		S.splice = io_can_splice(1);
 	if (S.mode == M_STDIO)
 		return serve_stdio();
 	update_listener();

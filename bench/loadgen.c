@@ -8,7 +8,8 @@
  *                                   PAR at once: prints connections/s
  *   loadgen idle PORT N SECS        hold N idle connections; prints "ready K"
  *                                   (K of them up), then waits SECS (or a signal)
- *   loadgen sink BYTES              read stdin until BYTES came: "ok" or "short N"
+ *   loadgen sink BYTES              read stdin: "ok" once BYTES came (then drain it
+ *                                   to EOF), or "short N" at an early EOF
  *   loadgen spawn N PROG [ARG...]   run PROG N times: prints the median µs
  * Every mode is bounded by SECS or N and exits by itself. */
 #define _GNU_SOURCE
@@ -276,6 +277,9 @@ static int sink(long long bytes)
 		return 1;
 	}
 	printf("ok\n");
+	fflush(stdout);
+	while (read(0, buf, sizeof(buf)) > 0) /* the rest, so the writer ends in peace */
+		;
 	return 0;
 }
 

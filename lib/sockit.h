@@ -133,6 +133,8 @@ int sock_is_multicast(const struct sockaddr *sa);
 int io_write_all(int fd, const void *buf, size_t len);
 ssize_t io_read(int fd, void *buf, size_t len);
 size_t io_crlf(char *dst, const char *src, size_t n, int *prev_cr);
+int io_can_splice(int fd);
+ssize_t io_splice(int in, int out, size_t len, int nonblock);
 struct hexdump {
 	int fd;
 	uint64_t off;
