@@ -79,7 +79,7 @@ struct addrinfo *xresolve(const char *host, int port, int family, int socktype, 
 	if (rc == EAI_SYSTEM)
 		xdie(EXIT_RESOLVE, "resolve %s: %s", host, log_strerror(errno));
 	if (rc)
-		xdie(EXIT_RESOLVE, "resolve %s: %s%s", host, gai_strerror(rc),
+		xdie(EXIT_RESOLVE, "resolve %s: %s%s", host, log_lower(gai_strerror(rc)),
 		    family == AF_INET ? " (IPv4 only, -4)" :
 		    family == AF_INET6 ? " (IPv6 only, -6)" : "");
 	return res;

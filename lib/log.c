@@ -118,18 +118,26 @@ void log_transfer(const char *peer, uint64_t in, uint64_t out, int64_t ms)
 	    (long long)(ms % 1000), ms > 0 ? (double)(in + out) / 1000.0 / (double)ms : 0.0);
 }
 
-const char *log_strerror(int err)
+/* A libc's message as the middle of our line: "No such host" -> "no such host"
+ * (an acronym such as "IPv6 ..." stays as it is). */
+const char *log_lower(const char *msg)
 {
 	static char buf[128];
+
+	snprintf(buf, sizeof(buf), "%s", msg);
+	if (buf[0] >= 'A' && buf[0] <= 'Z' && !(buf[1] >= 'A' && buf[1] <= 'Z'))
+		buf[0] += 'a' - 'A';
+	return buf;
+}
+
+const char *log_strerror(int err)
+{
 	size_t i;
 
 	for (i = 0; i < sizeof(reasons) / sizeof(reasons[0]); i++)
 		if (reasons[i].err == err)
 			return reasons[i].msg;
-	snprintf(buf, sizeof(buf), "%s", strerror(err));
-	if (buf[0] >= 'A' && buf[0] <= 'Z' && !(buf[1] >= 'A' && buf[1] <= 'Z'))
-		buf[0] += 'a' - 'A';
-	return buf;
+	return log_lower(strerror(err));
 }
 
 void log_init_process(void)

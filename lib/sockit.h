@@ -44,6 +44,7 @@ void log_verbose(const char *fmt, ...);        /* only with -v */
 NORETURN void xdie(int status, const char *fmt, ...);   /* one line, then exit(status) */
 NORETURN void xusage(const char *fmt, ...);             /* one line with a help hint, exit 2 */
 const char *log_strerror(int err);             /* strerror, first letter lowercase */
+const char *log_lower(const char *msg);        /* the same for any libc message */
 void log_transfer(const char *peer, uint64_t in, uint64_t out, int64_t ms); /* -v */
 void log_init_process(void);                   /* fds 0-2 open, SIGPIPE ignored */
 
