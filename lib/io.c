@@ -322,7 +322,7 @@ int io_relay(struct relay *r)
 	char ibuf[65536], obuf[65536], raw[32768];
 	const char *send_p = r->msg;
 	size_t send_n = r->msg ? r->msglen : 0;
-	int in_eof = r->in < 0, shut = 0, prev_cr = 0, net_full = 0;
+	int in_eof = r->in < 0, shut = 0, prev_cr = 0, net_full = 0, net_eof = 0;
 	int splice_in = !in_eof && !r->crlf && io_can_splice(r->in);
 	int splice_out = !r->hex && io_can_splice(r->out);
 	int64_t last = loop_now();
@@ -338,6 +338,11 @@ int io_relay(struct relay *r)
 	for (;;) {
 		int timeout = -1, rc, npfd = 3;
 
+		/* The server's EOF ends the relay, once what we had in hand (MSG,
+		 * or a chunk of input already read) is sent: a server that
+		 * half-closes first may still be reading. */
+		if (net_eof && !send_n)
+			break;
 		if (in_eof && !send_n && !shut && !r->no_shutdown) {
 			if (shutdown(r->net, SHUT_WR) < 0 && errno != ENOTCONN) {
 				log_msg("shutdown %s: %s", r->peer, log_strerror(errno));
@@ -346,11 +351,11 @@ int io_relay(struct relay *r)
 			shut = 1;
 		}
 		pfd[0].fd = r->net;
-		pfd[0].events = POLLIN | (send_n || net_full ? POLLOUT : 0);
+		pfd[0].events = (net_eof ? 0 : POLLIN) | (send_n || net_full ? POLLOUT : 0);
 		pfd[1].fd = r->stop;
 		pfd[1].events = POLLIN;
 		/* Input is read only when the socket can take it (poll skips fd -1). */
-		pfd[2].fd = !in_eof && !send_n && !net_full ? r->in : -1;
+		pfd[2].fd = !in_eof && !send_n && !net_full && !net_eof ? r->in : -1;
 		pfd[2].events = POLLIN;
 		if (r->idle_ms) {
 			int64_t left = last + r->idle_ms - loop_now();
@@ -373,7 +378,7 @@ int io_relay(struct relay *r)
 			continue; /* the idle check above decides */
 		if (pfd[1].revents)
 			break;
-		if (pfd[0].revents & (POLLIN | POLLHUP | POLLERR)) {
+		if (!net_eof && (pfd[0].revents & (POLLIN | POLLHUP | POLLERR))) {
 			ssize_t n;
 
 			if (splice_out) {
@@ -390,7 +395,7 @@ int io_relay(struct relay *r)
 				return EXIT_NET;
 			}
 			if (n == 0)
-				break;
+				net_eof = 1;
 			if (n > 0) {
 				last = loop_now();
 				r->rcvd += n;

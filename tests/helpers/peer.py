@@ -5,12 +5,19 @@ Every mode is bounded in time and ends by itself.
   peer.py echo-server PORTFILE          threaded echo server (interop)
   peer.py blackhole PORTFILE            a listener whose queue is full: SYNs go unanswered
   peer.py reset PORTFILE                accept one client, send 'partial', reset it
+  peer.py closer PORTFILE               accept one client, read 10 bytes, close
   peer.py echo-clients HOST PORT N SIZE N concurrent clients, each checks its echo
   peer.py nonreader HOST PORT SECS      send without ever reading; print bytes sent
   peer.py send-recv HOST PORT INFILE    send INFILE, half-close, print the reply to stdout
   peer.py udp-echo PORTFILE             UDP echo server on 127.0.0.1 (60 s at most)
   peer.py udp-hops FAMILY PORTFILE      print the TTL / hop limit of one datagram
   peer.py udp-paced HOST PORT N TAG     send N datagrams "TAG i\n", 2 ms apart
+  peer.py exhaust HOST PORT N SECS      hold N connections for SECS; meanwhile the
+                                        first must still be echoed ("first ok")
+  peer.py churn HOST PORT SECS          connect, send, check the echo, close, for SECS;
+                                        every 8th client resets mid-transfer instead
+  peer.py slowloris HOST PORT N         N clients sending a byte a second; prints how
+                                        many the server closed within 5 s
 """
 import os, socket, struct, sys, threading, time, selectors
 
@@ -67,6 +74,15 @@ def reset(portfile):
     time.sleep(0.2)
     c.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
     c.close()
+
+def closer(portfile):
+    s = listener()
+    write_port(portfile, s.getsockname()[1])
+    s.settimeout(30)
+    c, _ = s.accept()
+    c.recv(10)
+    c.close()  # unread data behind it: the kernel resets the connection
+    time.sleep(1)
 
 def echo_clients(host, port, n, size):
     sel = selectors.DefaultSelector()
@@ -187,17 +203,102 @@ def udp_paced(host, port, n, tag):
         s.sendto(("%s %d\n" % (tag, i)).encode(), (host, port))
         time.sleep(0.002)
 
+def exhaust(host, port, n, secs):
+    conns = []
+    for i in range(n):
+        c = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        c.setblocking(False)
+        c.connect_ex((host, port))
+        conns.append(c)
+    time.sleep(0.5)
+    print("holding %d" % n, flush=True)
+    first = conns[0]
+    first.setblocking(True)
+    first.settimeout(5)
+    try:
+        first.sendall(b"still served\n")
+        ok = first.recv(100) == b"still served\n"
+    except OSError as e:
+        ok = False
+    print("first ok" if ok else "first not served", flush=True)
+    time.sleep(secs)
+    for c in conns:
+        c.close()
+    print("released", flush=True)
+    return 0 if ok else 1
+
+def churn(host, port, secs):
+    end = time.time() + secs
+    done = resets = 0
+    while time.time() < end:
+        c = socket.create_connection((host, port), timeout=10)
+        if done % 8 == 7:
+            c.sendall(os.urandom(65536))
+            c.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            c.close()
+            resets += 1
+            done += 1
+            continue
+        data = os.urandom(1 + done % 4096)
+        c.sendall(data)
+        c.shutdown(socket.SHUT_WR)
+        got = bytearray()
+        while True:
+            d = c.recv(65536)
+            if not d:
+                break
+            got += d
+        c.close()
+        if bytes(got) != data:
+            print("client %d: wrong echo (%d of %d bytes)" % (done, len(got), len(data)))
+            return 1
+        done += 1
+    print("ok %d clients, %d reset" % (done, resets))
+    return 0
+
+def slowloris(host, port, n):
+    conns = [socket.create_connection((host, port), timeout=10) for _ in range(n)]
+    for c in conns:
+        c.setblocking(False)
+    closed = set()
+    end = time.time() + 5
+    while time.time() < end and len(closed) < n:
+        for i, c in enumerate(conns):
+            if i in closed:
+                continue
+            try:
+                while c.recv(65536):
+                    pass
+                closed.add(i)  # EOF
+                continue
+            except BlockingIOError:
+                pass
+            except OSError:
+                closed.add(i)
+                continue
+            try:
+                c.send(b"x")
+            except OSError:
+                closed.add(i)
+        time.sleep(1)
+    print(len(closed))
+    return 0
+
 def main(a):
     m = a[0]
     if m == "echo-server": echo_server(a[1])
     elif m == "blackhole": blackhole(a[1])
     elif m == "reset": reset(a[1])
+    elif m == "closer": closer(a[1])
     elif m == "echo-clients": return echo_clients(a[1], int(a[2]), int(a[3]), int(a[4]))
     elif m == "nonreader": nonreader(a[1], int(a[2]), float(a[3]))
     elif m == "send-recv": send_recv(a[1], int(a[2]), a[3])
     elif m == "udp-echo": udp_echo(a[1])
     elif m == "udp-hops": udp_hops(a[1], a[2])
     elif m == "udp-paced": udp_paced(a[1], int(a[2]), int(a[3]), a[4])
+    elif m == "exhaust": return exhaust(a[1], int(a[2]), int(a[3]), float(a[4]))
+    elif m == "churn": return churn(a[1], int(a[2]), float(a[3]))
+    elif m == "slowloris": return slowloris(a[1], int(a[2]), int(a[3]))
     else:
         print(__doc__, file=sys.stderr)
         return 2
