@@ -26,6 +26,14 @@ static const char usage[] =
 "\n"
 "  -b, --bind ADDR        listen on ADDR only (default: all, IPv6 and IPv4)\n"
 "  -c, --max-clients N    at most N connections at once; others wait\n"
+"                         (default 40 with PROGRAM, 16384 otherwise)\n"
+"      --per-ip N         at most N connections at once from one address;\n"
+"                         more are closed at once\n"
+"      --allow CIDR       let in clients in CIDR (ADDR or ADDR/LEN); once one\n"
+"                         --allow is given, no other client is let in\n"
+"      --deny CIDR        close clients in CIDR at once; of the rules that match\n"
+"                         a client, the longest prefix decides\n"
+"      --user USER[:GROUP] after binding, run as USER (and GROUP)\n"
 "  -n, --count N          exit 0 once N connections were accepted and ended\n"
 "      --once             same as -n 1\n"
 "  -w, --timeout SECS     close a connection idle for SECS (built-in modes)\n"
@@ -44,7 +52,8 @@ static const char usage[] =
 "PROGRAM gets PROTO=TCP, TCPREMOTEIP, TCPREMOTEPORT, TCPLOCALIP, TCPLOCALPORT.\n";
 
 enum { O_ECHO = 1, O_PRINT, O_DISCARD, O_STDIO, O_SH, O_BIND, O_MAX, O_COUNT, O_ONCE,
-	O_TIMEOUT, O_ACCEPT_TIMEOUT, O_PORTFILE, O_HEXDUMP, O_CRLF };
+	O_TIMEOUT, O_ACCEPT_TIMEOUT, O_PORTFILE, O_HEXDUMP, O_CRLF, O_PERIP, O_ALLOW, O_DENY,
+	O_USER };
 
 static const struct opt_def opts[] = {
 	{ 0, "echo", 0, O_ECHO },
@@ -61,10 +70,28 @@ static const struct opt_def opts[] = {
 	{ 0, "port-file", 1, O_PORTFILE },
 	{ 'X', "hexdump", 0, O_HEXDUMP },
 	{ 0, "crlf", 0, O_CRLF },
+	{ 0, "per-ip", 1, O_PERIP },
+	{ 0, "allow", 1, O_ALLOW },
+	{ 0, "deny", 1, O_DENY },
+	{ 0, "user", 1, O_USER },
 	OPT_COMMON
 };
 
 enum mode { M_ECHO, M_PRINT, M_DISCARD, M_STDIO, M_EXEC };
+
+/* Without -c: a process per connection is costly, as tcpserver knows (its
+ * default is 40); a built-in connection costs about a kilobyte. */
+#define DEFAULT_MAX_EXEC 40
+#define DEFAULT_MAX 16384
+
+/* --per-ip: open connections per client address, in a small hash table. */
+struct ipcount {
+	struct ipcount *next;
+	int family, n;
+	unsigned bucket;
+	unsigned char key[16];
+};
+#define IP_BUCKETS 4096
 
 /* A client of a built-in mode. Output that the client would not take at once
  * waits in pend; its socket is not read until pend is gone, so memory per
@@ -77,12 +104,13 @@ struct conn {
 	char *pend;
 	size_t plen, poff;
 	uint64_t in, out;
+	struct ipcount *ip;           /* --per-ip: counted here */
 	char peer[ADDR_STRLEN];
 };
 
 static struct {
 	enum mode mode;
-	int max, count, hexdump, crlf, family;
+	int max, count, hexdump, crlf, family, per_ip;
 	int splice;                   /* --print to a pipe: splice(2) */
 	int64_t idle, accept_timeout;
 	const char *bind, *portfile;
@@ -99,7 +127,12 @@ static struct {
 	struct kid {
 		pid_t pid;
 		int fd;               /* the server's copy of the connection */
+		struct ipcount *ip;
 	} *kids;
+	struct acl acl;
+	struct priv priv;
+	struct ipcount **ipt;
+	int64_t warned_at;            /* out of fds: when we last said so */
 	int nkids, capkids;
 	char buf[65536];              /* one read buffer for every client */
 } S;
@@ -125,6 +158,78 @@ static void lru_touch(struct conn *c)
 	list_append(&S.lru, c);
 }
 
+static unsigned ip_hash(int family, const unsigned char *key)
+{
+	unsigned h = (unsigned)family;
+	int i;
+
+	for (i = 0; i < 16; i++)
+		h = h * 31 + key[i];
+	return h % IP_BUCKETS;
+}
+
+/* Count a client of --per-ip in; 0 when its address has its N already (or
+ * there is no memory to count it). */
+static int ip_take(const struct sockaddr *sa, struct ipcount **out)
+{
+	unsigned char key[16];
+	int family = acl_key(sa, key);
+	unsigned h = ip_hash(family, key);
+	struct ipcount *e;
+
+	for (e = S.ipt[h]; e; e = e->next)
+		if (e->family == family && !memcmp(e->key, key, 16))
+			break;
+	if (!e) {
+		e = calloc(1, sizeof(*e));
+		if (!e)
+			return 0;
+		e->family = family;
+		e->bucket = h;
+		memcpy(e->key, key, 16);
+		e->next = S.ipt[h];
+		S.ipt[h] = e;
+	}
+	if (e->n >= S.per_ip)
+		return 0;
+	e->n++;
+	*out = e;
+	return 1;
+}
+
+static void ip_release(struct ipcount *e)
+{
+	struct ipcount **pp;
+
+	if (!e || --e->n > 0)
+		return;
+	for (pp = &S.ipt[e->bucket]; *pp != e; pp = &(*pp)->next)
+		;
+	*pp = e->next;
+	free(e);
+}
+
+/* --allow/--deny and --per-ip: a client refused is closed at once. */
+static int admit(int fd, const struct sockaddr *peer, struct ipcount **ip)
+{
+	static const struct linger rst = { 1, 0 };
+	const char *why = NULL;
+
+	*ip = NULL;
+	if (S.acl.n && !acl_permits(&S.acl, peer))
+		why = "not allowed (--allow/--deny)";
+	else if (S.per_ip && !ip_take(peer, ip))
+		why = "too many connections from this address (--per-ip)";
+	if (!why)
+		return 1;
+	log_verbose_peer("refused", peer, ": %s", why);
+	/* A reset, not an orderly close: the client must not mistake the
+	 * refusal for an empty reply. */
+	setsockopt(fd, SOL_SOCKET, SO_LINGER, &rst, sizeof(rst));
+	close(fd);
+	return 0;
+}
+
 /* Watch the listener only while we may take another client. */
 static void update_listener(void)
 {
@@ -137,9 +242,11 @@ static void update_listener(void)
 	S.listening = want;
 }
 
-static void ended(void)
+static void ended(struct ipcount *ip)
 {
+	ip_release(ip);
 	S.active--;
+	S.pause_until = 0; /* out of fds: one is free now */
 	if (!S.active)
 		S.idle_since = loop_now();
 	if (S.count && S.accepted >= S.count && !S.active)
@@ -149,6 +256,8 @@ static void ended(void)
 
 static void conn_close(struct conn *c, const char *why)
 {
+	struct ipcount *ip;
+
 	if (why)
 		log_verbose("%s: %s", c->peer, why);
 	if (!c->linger)
@@ -157,8 +266,9 @@ static void conn_close(struct conn *c, const char *why)
 	close(c->fd);
 	lru_unlink(c);
 	free(c->pend);
+	ip = c->ip;
 	free(c);
-	ended();
+	ended(ip);
 }
 
 /* Send what is pending; 0 when all is sent, 1 when the client is not taking
@@ -283,17 +393,18 @@ static void conn_event(struct conn *c, unsigned ev)
 		conn_readable(c);
 }
 
-static void conn_new(int fd, const struct sockaddr *peer)
+static void conn_new(int fd, const struct sockaddr *peer, struct ipcount *ip)
 {
 	struct conn *c = calloc(1, sizeof(*c));
 
 	if (!c) {
 		log_warn("out of memory: dropping a client");
 		close(fd);
-		ended();
+		ended(ip);
 		return;
 	}
 	c->fd = fd;
+	c->ip = ip;
 	if (log_level >= LOG_VERBOSE) {
 		addr_format(peer, c->peer, sizeof(c->peer));
 		c->start = loop_now();
@@ -321,14 +432,14 @@ static void setenv_addr(const char *ipvar, const char *portvar, const struct soc
 	setenv(portvar, port, 1);
 }
 
-static void spawn(int fd, const struct sockaddr *peer)
+static void spawn(int fd, const struct sockaddr *peer, struct ipcount *ip)
 {
 	pid_t pid = fork();
 
 	if (pid < 0) {
 		log_warn("fork: %s", log_strerror(errno));
 		close(fd);
-		ended();
+		ended(ip);
 		return;
 	}
 	if (pid == 0) {
@@ -374,13 +485,9 @@ static void spawn(int fd, const struct sockaddr *peer)
 		S.capkids = cap;
 	}
 	S.kids[S.nkids].pid = pid;
+	S.kids[S.nkids].ip = ip;
 	S.kids[S.nkids++].fd = fd;
-	if (log_level >= LOG_VERBOSE) {
-		char p[ADDR_STRLEN];
-
-		addr_format(peer, p, sizeof(p));
-		log_verbose("%s: started pid %ld", p, (long)pid);
-	}
+	log_verbose_peer("", peer, ": started pid %ld", (long)pid);
 }
 
 /* The program has ended; close its connection the way a careful server does.
@@ -389,17 +496,18 @@ static void spawn(int fd, const struct sockaddr *peer)
  * then read and drop what the client still sends until it closes, for up to
  * LINGER_MS. The connection counts as open until then. */
 #define LINGER_MS 2000
-static void linger(int fd)
+static void linger(int fd, struct ipcount *ip)
 {
 	struct conn *c = calloc(1, sizeof(*c));
 
 	if (!c || shutdown(fd, SHUT_WR) < 0 || loop_set(S.lp, fd, LOOP_IN, c) < 0) {
 		free(c);
 		close(fd);
-		ended();
+		ended(ip);
 		return;
 	}
 	c->fd = fd;
+	c->ip = ip;
 	c->linger = 1;
 	list_append(&S.lingering, c);
 }
@@ -410,6 +518,7 @@ static void reap(void)
 	pid_t pid;
 
 	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+		struct ipcount *ip;
 		int fd;
 
 		for (i = 0; i < S.nkids; i++)
@@ -418,22 +527,27 @@ static void reap(void)
 		if (i == S.nkids)
 			continue;
 		fd = S.kids[i].fd;
+		ip = S.kids[i].ip;
 		S.kids[i] = S.kids[--S.nkids];
 		if (WIFEXITED(status))
 			log_verbose("pid %ld exited %d", (long)pid, WEXITSTATUS(status));
 		else if (WIFSIGNALED(status))
 			log_verbose("pid %ld killed by signal %d", (long)pid, WTERMSIG(status));
-		linger(fd);
+		linger(fd, ip);
 	}
 }
 
 NORETURN static void stop(void)
 {
+	struct conn *c;
 	int i;
 
 	for (i = 0; i < S.nkids; i++)
 		kill(S.kids[i].pid, SIGTERM);
 	log_verbose("stopping");
+	/* Everything read was written already: say how much, for each client. */
+	for (c = S.lru.next; c && c != &S.lru; c = c->next)
+		log_transfer(c->peer, c->in, c->out, loop_now() - c->start);
 	exit(EXIT_OK);
 }
 
@@ -456,15 +570,23 @@ static void on_listener(void)
 {
 	while (S.listening) {
 		struct sockaddr_storage peer;
+		struct ipcount *ip;
 		socklen_t pl;
 		int fd = sock_accept(S.lfd, &peer, &pl);
 
 		if (fd < 0) {
 			if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) {
 				/* Out of fds: leaving the client in the backlog would make
-				 * every wait return at once. Stop watching for a moment. */
-				log_warn("accept: %s; pausing", log_strerror(errno));
-				S.pause_until = loop_now() + 100;
+				 * every wait return at once. Stop watching until a
+				 * connection ends, or for a moment (another process may
+				 * free what we lack). */
+				int64_t now = loop_now();
+
+				if (now - S.warned_at >= 1000 || !S.warned_at) {
+					log_warn("accept: %s; pausing", log_strerror(errno));
+					S.warned_at = now;
+				}
+				S.pause_until = now + 100;
 				update_listener();
 			} else if (errno != EAGAIN && errno != EWOULDBLOCK &&
 			    errno != ECONNABORTED && errno != EPROTO && errno != EINTR) {
@@ -474,6 +596,8 @@ static void on_listener(void)
 				return;
 			continue;
 		}
+		if (!admit(fd, (struct sockaddr *)&peer, &ip))
+			continue;
 		S.active++;
 		S.accepted++;
 		if (S.count && S.accepted >= S.count) {
@@ -484,15 +608,10 @@ static void on_listener(void)
 			S.listening = 0;
 		}
 		if (S.mode == M_EXEC) {
-			spawn(fd, (struct sockaddr *)&peer);
+			spawn(fd, (struct sockaddr *)&peer, ip);
 		} else {
-			if (log_level >= LOG_VERBOSE) {
-				char p[ADDR_STRLEN];
-
-				addr_format((struct sockaddr *)&peer, p, sizeof(p));
-				log_verbose("connection from %s", p);
-			}
-			conn_new(fd, (struct sockaddr *)&peer);
+			log_verbose_peer("connection from", (struct sockaddr *)&peer, "%s", "");
+			conn_new(fd, (struct sockaddr *)&peer, ip);
 		}
 		update_listener();
 	}
@@ -578,6 +697,7 @@ static int serve_stdio(void)
 	struct sockaddr_storage peer;
 	struct relay r;
 	char where[ADDR_STRLEN];
+	struct ipcount *ip;
 	socklen_t pl;
 	int fd, rc;
 	int64_t t0;
@@ -597,8 +717,10 @@ static int serve_stdio(void)
 				on_signals();
 		on_timers(loop_now());
 		fd = sock_accept(S.lfd, &peer, &pl);
-		if (fd >= 0)
+		if (fd >= 0 && admit(fd, (struct sockaddr *)&peer, &ip))
 			break;
+		if (fd >= 0)
+			continue;
 		if (errno == EMFILE || errno == ENFILE)
 			xdie(EXIT_NET, "accept: %s", log_strerror(errno));
 	}
@@ -619,6 +741,27 @@ static int serve_stdio(void)
 	log_transfer(where, r.rcvd, r.sent, loop_now() - t0);
 	close(fd);
 	return rc;
+}
+
+/* A program per connection deserves a second thought where anyone may reach
+ * it, or where it runs as root. */
+static void warn_exec(const char *where)
+{
+	struct sockaddr_storage ss;
+	socklen_t sl = sizeof(ss);
+	unsigned char key[16];
+	int family;
+
+	if (getsockname(S.lfd, (struct sockaddr *)&ss, &sl) == 0) {
+		family = acl_key((struct sockaddr *)&ss, key);
+		if (!(family == AF_INET && key[0] == 127) &&
+		    !(family == AF_INET6 && IN6_IS_ADDR_LOOPBACK((struct in6_addr *)key)))
+			log_warn("%s listens on %s, open to other hosts: -b 127.0.0.1 keeps "
+			    "it local", S.prog[0], where);
+	}
+	if (geteuid() == 0)
+		log_warn("%s runs as root for every client: --user NAME runs it as NAME",
+		    S.prog[0]);
 }
 
 /* PROGRAM must exist before the first client pays for the mistake. */
@@ -687,6 +830,10 @@ int tcp_serve_main(int argc, char **argv)
 		case O_PORTFILE: S.portfile = st.arg; break;
 		case O_HEXDUMP: S.hexdump = 1; break;
 		case O_CRLF: S.crlf = 1; break;
+		case O_PERIP: S.per_ip = xparse_int("per-ip", st.arg, 1, INT_MAX); break;
+		case O_ALLOW: xacl_add(&S.acl, st.arg, 1); break;
+		case O_DENY: xacl_add(&S.acl, st.arg, 0); break;
+		case O_USER: xpriv_lookup(&S.priv, st.arg); break;
 		}
 	}
 	S.family = st.family;
@@ -703,14 +850,18 @@ int tcp_serve_main(int argc, char **argv)
 	}
 	if (S.mode == M_EXEC)
 		check_program(S.prog[0]);
-	if (S.mode == M_STDIO && (S.count || S.max))
-		xusage("-i serves one client: no -n, --once or -c with it");
+	if (S.mode == M_STDIO && (S.count || S.max || S.per_ip))
+		xusage("-i serves one client: no -n, --once, -c or --per-ip with it");
 	if ((S.hexdump || S.crlf) && S.mode != M_STDIO)
 		xusage("%s goes with -i only", S.hexdump ? "-X" : "--crlf");
 	if (S.mode == M_EXEC && S.idle)
 		log_warn("-w has no effect on PROGRAM connections: the program owns them");
 	if (S.bind)
 		S.bind = xparse_host(S.bind, hostbuf, sizeof(hostbuf));
+	if (!S.max && S.mode != M_STDIO)
+		S.max = S.mode == M_EXEC ? DEFAULT_MAX_EXEC : DEFAULT_MAX;
+	if (S.per_ip && !(S.ipt = calloc(IP_BUCKETS, sizeof(*S.ipt))))
+		xdie(EXIT_NET, "out of memory");
 
 	sock_raise_nofile();
 	S.lp = loop_new();
@@ -725,6 +876,9 @@ int tcp_serve_main(int argc, char **argv)
 	log_verbose("listening on %s", where);
 	if (S.portfile)
 		xwrite_port_file(S.portfile, S.lfd);
+	xpriv_drop(&S.priv);
+	if (S.mode == M_EXEC)
+		warn_exec(where);
 	S.lru.prev = S.lru.next = &S.lru;
 	S.lingering.prev = S.lingering.next = &S.lingering;
 	S.idle_since = loop_now();

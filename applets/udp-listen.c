@@ -26,6 +26,11 @@ static const char usage[] =
 "      --group MADDR      join multicast group MADDR (IPv4 or IPv6)\n"
 "      --iface NAME       with --group: the interface to join on\n"
 "  -b, --bind ADDR        listen on ADDR only (default: all, IPv6 and IPv4)\n"
+"      --allow CIDR       take datagrams from senders in CIDR (ADDR or\n"
+"                         ADDR/LEN) only; drop the others\n"
+"      --deny CIDR        drop datagrams from senders in CIDR; of the rules\n"
+"                         that match a sender, the longest prefix decides\n"
+"      --user USER[:GROUP] after binding, run as USER (and GROUP)\n"
 "      --port-file FILE   write the bound port to FILE once bound\n"
 "  -X, --hexdump          each datagram as a 'hexdump -C' dump\n"
 "  -4, --ipv4             IPv4 only\n"
@@ -35,7 +40,7 @@ static const char usage[] =
 "  -h, --help             this text\n";
 
 enum { O_RAW = 1, O_FROM, O_ECHO, O_COUNT, O_TIMEOUT, O_GROUP, O_IFACE, O_BIND,
-	O_PORTFILE, O_HEXDUMP };
+	O_PORTFILE, O_HEXDUMP, O_ALLOW, O_DENY, O_USER };
 
 static const struct opt_def opts[] = {
 	{ 0, "raw", 0, O_RAW },
@@ -48,6 +53,9 @@ static const struct opt_def opts[] = {
 	{ 'b', "bind", 1, O_BIND },
 	{ 0, "port-file", 1, O_PORTFILE },
 	{ 'X', "hexdump", 0, O_HEXDUMP },
+	{ 0, "allow", 1, O_ALLOW },
+	{ 0, "deny", 1, O_DENY },
+	{ 0, "user", 1, O_USER },
 	OPT_COMMON
 };
 
@@ -57,6 +65,8 @@ int udp_listen_main(int argc, char **argv)
 	static char buf[65536]; /* the largest datagram fits whole */
 	struct dgram_out out = { 1, 0, 0, 0 };
 	struct opt_state st;
+	static struct acl acl; /* static: still reachable when an error exits */
+	struct priv priv = { NULL, 0, 0 };
 	static struct addrinfo *group; /* static: still reachable when an error exits */
 	char hostbuf[1024], groupbuf[1024], where[ADDR_STRLEN];
 	const char *bind = NULL, *portfile = NULL, *gname = NULL, *iface = NULL;
@@ -78,6 +88,9 @@ int udp_listen_main(int argc, char **argv)
 		case O_BIND: bind = st.arg; break;
 		case O_PORTFILE: portfile = st.arg; break;
 		case O_HEXDUMP: out.hex = 1; break;
+		case O_ALLOW: xacl_add(&acl, st.arg, 1); break;
+		case O_DENY: xacl_add(&acl, st.arg, 0); break;
+		case O_USER: xpriv_lookup(&priv, st.arg); break;
 		}
 	}
 	family = st.family;
@@ -123,6 +136,7 @@ int udp_listen_main(int argc, char **argv)
 	log_verbose("listening on %s", where);
 	if (portfile)
 		xwrite_port_file(portfile, fd);
+	xpriv_drop(&priv);
 
 	last = loop_now();
 	for (;;) {
@@ -160,14 +174,15 @@ int udp_listen_main(int argc, char **argv)
 				log_verbose("receive: %s", log_strerror(errno));
 				break;
 			}
+			if (acl.n && !acl_permits(&acl, (struct sockaddr *)&d.from)) {
+				log_verbose_peer("dropped a datagram from",
+				    (struct sockaddr *)&d.from, " (--allow/--deny)");
+				continue;
+			}
 			last = loop_now();
 			got++;
-			if (log_level >= LOG_VERBOSE) {
-				char p[ADDR_STRLEN];
-
-				addr_format((struct sockaddr *)&d.from, p, sizeof(p));
-				log_verbose("datagram from %s: %ld bytes", p, (long)n);
-			}
+			log_verbose_peer("datagram from", (struct sockaddr *)&d.from,
+			    ": %ld bytes", (long)n);
 			if (d.truncated)
 				log_warn("a datagram was truncated to %ld bytes", (long)n);
 			if (echo) {

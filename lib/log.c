@@ -64,6 +64,22 @@ void log_verbose(const char *fmt, ...)
 	va_end(ap);
 }
 
+/* -v: "WHAT ADDR:PORT" and the rest of the line as fmt says; the address is
+ * formatted only when it will be shown. */
+void log_verbose_peer(const char *what, const struct sockaddr *sa, const char *fmt, ...)
+{
+	char addr[ADDR_STRLEN], rest[512];
+	va_list ap;
+
+	if (log_level < LOG_VERBOSE)
+		return;
+	addr_format(sa, addr, sizeof(addr));
+	va_start(ap, fmt);
+	vsnprintf(rest, sizeof(rest), fmt, ap);
+	va_end(ap);
+	log_msg("%s%s%s%s", what, *what ? " " : "", addr, rest);
+}
+
 void xdie(int status, const char *fmt, ...)
 {
 	va_list ap;

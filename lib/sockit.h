@@ -41,6 +41,7 @@ extern int log_level;
 void log_msg(const char *fmt, ...);            /* always: fatal errors */
 void log_warn(const char *fmt, ...);           /* unless -q */
 void log_verbose(const char *fmt, ...);        /* only with -v */
+void log_verbose_peer(const char *what, const struct sockaddr *sa, const char *fmt, ...);
 NORETURN void xdie(int status, const char *fmt, ...);   /* one line, then exit(status) */
 NORETURN void xusage(const char *fmt, ...);             /* one line with a help hint, exit 2 */
 const char *log_strerror(int err);             /* strerror, first letter lowercase */
@@ -167,6 +168,29 @@ struct relay {
 	uint64_t sent, rcvd;    /* out: byte counts */
 };
 int io_relay(struct relay *r);  /* returns an exit status, having said why */
+
+/* acl.c - --allow / --deny: the longest matching prefix decides. */
+struct acl_rule {
+	int family, bits, allow;
+	unsigned char addr[16];  /* 4 bytes for IPv4 */
+};
+struct acl {
+	struct acl_rule *rules;
+	int n, cap, nallow;
+};
+int acl_parse(const char *s, struct acl_rule *r);
+void xacl_add(struct acl *acl, const char *s, int allow);   /* exits 2 on bad text */
+int acl_key(const struct sockaddr *sa, unsigned char key[16]); /* family, v4-mapped as v4 */
+int acl_permits(const struct acl *acl, const struct sockaddr *sa);
+
+/* priv.c - --user USER[:GROUP]: looked up at start, taken after binding. */
+struct priv {
+	const char *name;       /* NULL: keep who we are */
+	uid_t uid;
+	gid_t gid;
+};
+void xpriv_lookup(struct priv *p, const char *spec);       /* exits 2 on an unknown name */
+void xpriv_drop(const struct priv *p);                     /* exits 1 when it cannot */
 
 /* loop.c - the event loop: epoll on Linux, poll elsewhere; one API. */
 enum { LOOP_IN = 1, LOOP_OUT = 2 };
