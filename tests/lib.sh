@@ -65,6 +65,10 @@ wait_for() {
 	done
 }
 
+# wait_until SECS 'CONDITION': as wait_for, but the shell text CONDITION is
+# evaluated afresh each time (wait_for test "$(cmd)" would expand it once).
+wait_until() { local secs=$1; shift; wait_for "$secs" eval "$1"; }
+
 # wait_exit PID SECS: wait for PID to end; its status in $RC (124 if it had
 # to be killed at the deadline).
 wait_exit() {
@@ -78,6 +82,16 @@ wait_exit() {
 	fi
 }
 
+# close_fds: in a subshell, close every fd but 0, 1 and 2 (the FIFO ends and
+# others the test shell holds), so that what it runs holds none of them.
+close_fds() {
+	local f
+	for f in /proc/$BASHPID/fd/*; do
+		f=${f##*/}
+		[ "$f" -gt 2 ] && eval "exec $f>&-"
+	done 2>/dev/null
+}
+
 # serve NAME ARGS...: start "sockit tcp-serve --port-file F ARGS..." with stdout
 # in $TMP/NAME.out and stderr in $TMP/NAME.err; sets PORT and SPID once the
 # port file is there. SERVE_IN names its stdin (default /dev/null).
@@ -86,10 +100,7 @@ serve_as() { # serve_as NAME APPLET ARGS...
 	rm -f "$TMP/$name.port"
 	: >"$TMP/$name.out" # appended to, so that a test may truncate it
 	( # only 0, 1 and 2 reach the server, as from a clean shell
-		for f in /proc/$BASHPID/fd/*; do
-			f=${f##*/}
-			[ "$f" -gt 2 ] && eval "exec $f>&-"
-		done 2>/dev/null
+		close_fds
 		exec "$SOCKIT" "$applet" --port-file "$TMP/$name.port" "$@" \
 			>>"$TMP/$name.out" 2>"$TMP/$name.err" <"${SERVE_IN:-/dev/null}"
 	) &
@@ -125,4 +136,4 @@ build_helper() {
 # listen NAME ARGS...: start "sockit udp-listen --port-file F ARGS..." (as serve).
 listen() { local name=$1; shift; serve_as "$name" udp-listen "$@"; }
 # lines_in NAME N: wait until $TMP/NAME.out has N lines.
-lines_in() { wait_for "${3:-10}" test "$(wc -l <"$TMP/$1.out")" -ge "$2"; }
+lines_in() { wait_until "${3:-10}" "[ \"\$(wc -l <\"\$TMP/$1.out\")\" -ge $2 ]"; }

@@ -1,0 +1,60 @@
+/* priv.c - --user USER[:GROUP]: a server started as root binds its port, then
+ * becomes USER (with USER's primary group, or GROUP) before it serves anyone. */
+#define _DEFAULT_SOURCE /* setgroups: not POSIX, but on every system we build for */
+#include <errno.h>
+#include <grp.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "sockit.h"
+
+/* USER and GROUP are names or numeric ids. */
+void xpriv_lookup(struct priv *p, const char *spec)
+{
+	char user[256];
+	const char *colon = strchr(spec, ':');
+	size_t ulen = colon ? (size_t)(colon - spec) : strlen(spec);
+	struct passwd *pw;
+	int id;
+
+	if (!ulen || ulen >= sizeof(user) || (colon && !colon[1]))
+		xusage("bad --user '%s': want USER or USER:GROUP", spec);
+	memcpy(user, spec, ulen);
+	user[ulen] = 0;
+	p->name = spec;
+	pw = getpwnam(user);
+	if (pw) {
+		p->uid = pw->pw_uid;
+		p->gid = pw->pw_gid;
+	} else if (opt_parse_int(user, 0, INT_MAX, &id) == 0) {
+		p->uid = (uid_t)id;
+		p->gid = (gid_t)id;
+	} else {
+		xusage("--user %s: no such user", user);
+	}
+	if (colon) {
+		struct group *gr = getgrnam(colon + 1);
+
+		if (gr)
+			p->gid = gr->gr_gid;
+		else if (opt_parse_int(colon + 1, 0, INT_MAX, &id) == 0)
+			p->gid = (gid_t)id;
+		else
+			xusage("--user %s: no such group '%s'", spec, colon + 1);
+	}
+}
+
+void xpriv_drop(const struct priv *p)
+{
+	if (!p->name)
+		return;
+	/* Groups first: once the uid is gone, so is the right to change them. */
+	if (setgroups(1, &p->gid) < 0 || setgid(p->gid) < 0 || setuid(p->uid) < 0)
+		xdie(EXIT_NET, "--user %s: %s", p->name, log_strerror(errno));
+	/* A system where root could take root back would make this a pretence. */
+	if (p->uid != 0 && setuid(0) == 0)
+		xdie(EXIT_NET, "--user %s: could not drop root", p->name);
+	log_verbose("running as uid %ld gid %ld", (long)p->uid, (long)p->gid);
+}
