@@ -1,7 +1,12 @@
-/* main.c - dispatch only: "sockit APPLET ..." or a link named after the applet. */
+/* main.c - dispatch: "sockit APPLET ..." or a link named after the applet;
+ * and the binary's own options: --list, --help, --version, --install DIR. */
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "lib/sockit.h"
 
@@ -42,7 +47,8 @@ static void usage(int fd)
 
 	say(fd, "usage: sockit APPLET [OPTIONS] ARGS...\n"
 	    "       APPLET [OPTIONS] ARGS...   (through a link named after the applet)\n"
-	    "       sockit --list | --help | --version\n\n"
+	    "       sockit --list | --help | --version\n"
+	    "       sockit --install DIR           (a symlink per applet in DIR)\n\n"
 	    "Applets (sockit APPLET --help for each):\n");
 	for (i = 0; i < NAPPLETS; i++) {
 		snprintf(line, sizeof(line), "  %-11s %s\n", applets[i].name, applets[i].summary);
@@ -58,6 +64,40 @@ static int done(void)
 	if (out_err) {
 		log_msg("write stdout: %s", log_strerror(out_err));
 		return EXIT_NET;
+	}
+	return EXIT_OK;
+}
+
+/* busybox --install -s: DIR/APPLET -> this binary, for every applet. A link
+ * there already is replaced; anything else is left alone and is an error. */
+static int install(const char *argv0, const char *dir)
+{
+	char self[PATH_MAX], link[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	struct stat st;
+	size_t i;
+
+	if (n > 0) {
+		self[n] = 0;
+	} else if (argv0[0] == '/') { /* no /proc: argv[0], made absolute */
+		snprintf(self, sizeof(self), "%s", argv0);
+	} else if (!strchr(argv0, '/') || !getcwd(link, sizeof(link)) ||
+	    (size_t)snprintf(self, sizeof(self), "%s/%s", link, argv0) >= sizeof(self)) {
+		xdie(EXIT_NET, "--install: cannot tell where this binary is");
+	}
+	if (stat(dir, &st) < 0 || !S_ISDIR(st.st_mode))
+		xdie(EXIT_NET, "--install %s: %s", dir, log_strerror(errno ? errno : ENOTDIR));
+	for (i = 0; i < NAPPLETS; i++) {
+		if ((size_t)snprintf(link, sizeof(link), "%s/%s", dir, applets[i].name) >= sizeof(link))
+			xdie(EXIT_USAGE, "--install %s: name too long", dir);
+		if (lstat(link, &st) == 0) {
+			if (!S_ISLNK(st.st_mode))
+				xdie(EXIT_NET, "--install: %s exists and is not a link", link);
+			if (unlink(link) < 0)
+				xdie(EXIT_NET, "--install: %s: %s", link, log_strerror(errno));
+		}
+		if (symlink(self, link) < 0)
+			xdie(EXIT_NET, "--install: %s: %s", link, log_strerror(errno));
 	}
 	return EXIT_OK;
 }
@@ -86,6 +126,10 @@ int main(int argc, char **argv)
 				say(1, "sockit " SOCKIT_VERSION "\n");
 				return done();
 			}
+		} else if (!strcmp(argv[1], "--install")) {
+			if (argc == 3)
+				return install(argv[0], argv[2]);
+			xusage(argc < 3 ? "--install needs a DIR" : "--install takes one DIR");
 		} else if (!strcmp(argv[1], "--list")) {
 			if (argc == 2) {
 				for (i = 0; i < NAPPLETS; i++) {
