@@ -35,6 +35,17 @@ test: sockit
 test-asan: sockit-asan
 	SOCKIT=$(CURDIR)/sockit-asan bash tests/run.sh
 
+# valgrind memcheck over tests/memcheck.test, a pass over every applet's main
+# paths with time to spare (the other files time things too finely for it).
+VALGRIND_TESTS = tests/memcheck.test
+test-valgrind: sockit
+	rm -rf tests/tmp/vg && mkdir -p tests/tmp/vg
+	SOCKIT=$(CURDIR)/tests/valgrind.sh SOCKIT_BIN=$(CURDIR)/sockit \
+		VALGRIND_LOGS=$(CURDIR)/tests/tmp/vg bash tests/run.sh $(VALGRIND_TESTS)
+	@if [ -n "$$(find tests/tmp/vg -type f -size +0)" ]; then \
+		cat tests/tmp/vg/*; echo "valgrind reports"; exit 1; fi
+	@echo "no valgrind reports"
+
 lint:
 	mandoc -Tlint -Wwarning man/sockit.1
 
@@ -55,10 +66,36 @@ static: $(SRCS) $(HDRS)
 	$(if $(MUSLCC),$(MUSLCC),$(CC)) $(STDFLAGS) -Os -static -o sockit-static $(SRCS)
 	strip sockit-static
 
+# libFuzzer harnesses (clang), one per parser: tests/fuzz/NAME.c. `make fuzz`
+# runs each for FUZZ_SECS; `make fuzz-replay` runs each over its committed
+# seed corpus, tests/fuzz/corpus/NAME/ (CI does).
+FUZZCC ?= clang
+FUZZ_SECS ?= 60
+FUZZERS = $(patsubst tests/fuzz/%.c,%,$(wildcard tests/fuzz/*.c))
+LIBSRCS = $(wildcard lib/*.c)
+fuzz-build: $(LIBSRCS) $(HDRS) tests/fuzz/fuzz.h
+	mkdir -p tests/fuzz/bin
+	for f in $(FUZZERS); do \
+		$(FUZZCC) -g -O1 -std=c99 -D_POSIX_C_SOURCE=200809L -DSOCKIT_FUZZ -Wall -Wextra \
+			-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
+			-o tests/fuzz/bin/$$f tests/fuzz/$$f.c $(LIBSRCS) || exit 1; \
+	done
+fuzz: fuzz-build
+	for f in $(FUZZERS); do \
+		mkdir -p tests/fuzz/bin/$$f.new tests/fuzz/corpus/$$f; \
+		tests/fuzz/bin/$$f -max_total_time=$(FUZZ_SECS) -close_fd_mask=3 \
+			tests/fuzz/bin/$$f.new tests/fuzz/corpus/$$f || exit 1; \
+	done
+fuzz-replay: fuzz-build
+	for f in $(FUZZERS); do \
+		tests/fuzz/bin/$$f -close_fd_mask=3 tests/fuzz/corpus/$$f/* || exit 1; \
+	done
+
 clean:
 	rm -f sockit sockit-asan sockit-static bench/loadgen bench/refecho
+	rm -rf tests/fuzz/bin
 
-.PHONY: all test test-asan lint install install-links static clean
+.PHONY: all test test-asan test-valgrind lint install install-links static clean fuzz fuzz-build fuzz-replay
 
 # Benchmarks against real peers (bench/README.md): not part of make test.
 bench/loadgen: bench/loadgen.c

@@ -45,7 +45,8 @@ const char *addr_strip_host(const char *s, char *buf, size_t size)
 	size_t len = strlen(s);
 
 	if (s[0] == '[') {
-		if (len < 3 || s[len - 1] != ']' || len - 2 >= size)
+		if (len < 3 || s[len - 1] != ']' || len - 2 >= size ||
+		    memchr(s + 1, '[', len - 2) || memchr(s + 1, ']', len - 2))
 			return NULL;
 		memcpy(buf, s + 1, len - 2);
 		buf[len - 2] = 0;

@@ -7,6 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#ifdef SOCKIT_FUZZ
+#include <setjmp.h>
+#endif
 
 #include "sockit.h"
 
@@ -80,6 +83,21 @@ void log_verbose_peer(const char *what, const struct sockaddr *sa, const char *f
 	log_msg("%s%s%s%s", what, *what ? " " : "", addr, rest);
 }
 
+/* Every exit of an x function goes here; the fuzz harnesses (tests/fuzz/)
+ * turn it into a jump back to themselves. */
+#ifdef SOCKIT_FUZZ
+jmp_buf fuzz_exit;
+void xexit(int status)
+{
+	longjmp(fuzz_exit, status + 1);
+}
+#else
+void xexit(int status)
+{
+	exit(status);
+}
+#endif
+
 void xdie(int status, const char *fmt, ...)
 {
 	va_list ap;
@@ -87,7 +105,7 @@ void xdie(int status, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsay(fmt, ap, NULL);
 	va_end(ap);
-	exit(status);
+	xexit(status);
 }
 
 void xusage(const char *fmt, ...)
@@ -102,7 +120,7 @@ void xusage(const char *fmt, ...)
 	va_start(ap, fmt);
 	vsay(fmt, ap, hint);
 	va_end(ap);
-	exit(EXIT_USAGE);
+	xexit(EXIT_USAGE);
 }
 
 /* The reasons scripts see most, worded the same whatever the libc. */

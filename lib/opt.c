@@ -23,7 +23,7 @@ static void help(const struct opt_state *st)
 {
 	if (io_write_all(1, st->usage, strlen(st->usage)) < 0)
 		xdie(EXIT_NET, "write stdout: %s", log_strerror(errno));
-	exit(EXIT_OK);
+	xexit(EXIT_OK);
 }
 
 static const struct opt_def *find_long(const struct opt_def *defs, const char *name, size_t len)

@@ -42,6 +42,7 @@ void log_msg(const char *fmt, ...);            /* always: fatal errors */
 void log_warn(const char *fmt, ...);           /* unless -q */
 void log_verbose(const char *fmt, ...);        /* only with -v */
 void log_verbose_peer(const char *what, const struct sockaddr *sa, const char *fmt, ...);
+NORETURN void xexit(int status);                        /* exit, or the fuzzer's jump */
 NORETURN void xdie(int status, const char *fmt, ...);   /* one line, then exit(status) */
 NORETURN void xusage(const char *fmt, ...);             /* one line with a help hint, exit 2 */
 const char *log_strerror(int err);             /* strerror, first letter lowercase */
