@@ -38,13 +38,30 @@ test-asan: sockit-asan
 # valgrind memcheck over tests/memcheck.test, a pass over every applet's main
 # paths with time to spare (the other files time things too finely for it).
 VALGRIND_TESTS = tests/memcheck.test
+# An error or a definite leak makes the run exit 99 (so its test fails) and
+# leaves a report in tests/tmp/vg.
+VALGRIND = valgrind -q --vgdb=no --error-exitcode=99 --leak-check=full \
+	--errors-for-leak-kinds=definite,indirect --show-leak-kinds=definite,indirect \
+	--log-file=$(CURDIR)/tests/tmp/vg/vg.%p
 test-valgrind: sockit
 	rm -rf tests/tmp/vg && mkdir -p tests/tmp/vg
-	SOCKIT=$(CURDIR)/tests/valgrind.sh SOCKIT_BIN=$(CURDIR)/sockit \
-		VALGRIND_LOGS=$(CURDIR)/tests/tmp/vg bash tests/run.sh $(VALGRIND_TESTS)
+	SOCKIT=$(CURDIR)/tests/under.sh SOCKIT_BIN=$(CURDIR)/sockit SOCKIT_UNDER="$(VALGRIND)" \
+		bash tests/run.sh $(VALGRIND_TESTS)
 	@if [ -n "$$(find tests/tmp/vg -type f -size +0)" ]; then \
 		cat tests/tmp/vg/*; echo "valgrind reports"; exit 1; fi
 	@echo "no valgrind reports"
+
+# A cross build (Debian: gcc-aarch64-linux-gnu, qemu-user) and the suite's
+# portable files run under qemu-user against it. CROSS=arm-linux-gnueabihf-
+# QEMU_ARCH=arm works the same way.
+CROSS ?= aarch64-linux-gnu-
+QEMU_ARCH ?= aarch64
+CROSS_TESTS = tests/tcp-send.test tests/udp-send.test tests/udp-listen.test tests/memcheck.test
+cross: $(SRCS) $(HDRS)
+	$(CROSS)gcc $(STDFLAGS) -O2 -o sockit-cross $(SRCS)
+cross-test: cross
+	SOCKIT=$(CURDIR)/tests/under.sh SOCKIT_BIN=$(CURDIR)/sockit-cross \
+		SOCKIT_UNDER="qemu-$(QEMU_ARCH) -L /usr/$(CROSS:-=)" bash tests/run.sh $(CROSS_TESTS)
 
 lint:
 	mandoc -Tlint -Wwarning man/sockit.1
@@ -60,11 +77,25 @@ install-links:
 	mkdir -p $(DESTDIR)$(LINKDIR)
 	for a in $(APPLETS); do ln -sf sockit $(DESTDIR)$(LINKDIR)/$$a; done
 
-# A static binary: musl-gcc where it is installed, the default compiler otherwise.
+# A static binary: musl-gcc where it is installed, the default compiler
+# otherwise; sized for embedded images (README: "Size").
 MUSLCC = $(shell command -v musl-gcc 2>/dev/null)
+SIZEFLAGS = -Os -ffunction-sections -fdata-sections -fno-asynchronous-unwind-tables \
+	-fno-unwind-tables -Wl,--gc-sections -Wl,--build-id=none
+STATICCC = $(if $(MUSLCC),$(MUSLCC),$(CC))
+STRIP ?= strip
 static: $(SRCS) $(HDRS)
-	$(if $(MUSLCC),$(MUSLCC),$(CC)) $(STDFLAGS) -Os -static -o sockit-static $(SRCS)
-	strip sockit-static
+	$(STATICCC) $(STDFLAGS) $(SIZEFLAGS) -static -o sockit-static $(SRCS)
+	$(STRIP) -R .comment sockit-static
+
+# The static binary's budget in bytes, and what each object costs in it.
+SIZE_BUDGET ?= 131072
+size: static
+	@for f in $(SRCS); do $(STATICCC) $(STDFLAGS) $(SIZEFLAGS) -c -o /tmp/sockit-size.o $$f && \
+		size /tmp/sockit-size.o | awk -v f=$$f 'NR == 2 { printf "%-22s %6d text %6d data %6d bss\n", f, $$1, $$2, $$3 }'; done
+	@rm -f /tmp/sockit-size.o
+	@s=$$(wc -c <sockit-static); echo "sockit-static: $$s bytes, budget $(SIZE_BUDGET)"; \
+		[ $$s -le $(SIZE_BUDGET) ] || { echo "sockit-static is over its budget"; exit 1; }
 
 # libFuzzer harnesses (clang), one per parser: tests/fuzz/NAME.c. `make fuzz`
 # runs each for FUZZ_SECS; `make fuzz-replay` runs each over its committed
@@ -92,10 +123,10 @@ fuzz-replay: fuzz-build
 	done
 
 clean:
-	rm -f sockit sockit-asan sockit-static bench/loadgen bench/refecho
+	rm -f sockit sockit-asan sockit-static sockit-cross bench/loadgen bench/refecho
 	rm -rf tests/fuzz/bin
 
-.PHONY: all test test-asan test-valgrind lint install install-links static clean fuzz fuzz-build fuzz-replay
+.PHONY: all test test-asan test-valgrind lint install install-links static size cross cross-test clean fuzz fuzz-build fuzz-replay
 
 # Benchmarks against real peers (bench/README.md): not part of make test.
 bench/loadgen: bench/loadgen.c
