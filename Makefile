@@ -21,7 +21,14 @@ APPLETS = $(patsubst applets/%.c,%,$(wildcard applets/*.c))
 
 all: sockit
 
-sockit: $(SRCS) $(HDRS)
+# The flags of the last build: a change (make PORTABLE=1 test after make, or
+# CC=clang) rebuilds sockit instead of testing the old binary.
+BUILD_FLAGS = $(CC) $(STDFLAGS) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS)
+.build-flags: FORCE
+	@echo '$(BUILD_FLAGS)' | cmp -s - $@ || echo '$(BUILD_FLAGS)' >$@
+FORCE:
+
+sockit: $(SRCS) $(HDRS) .build-flags
 	$(CC) $(STDFLAGS) $(CPPFLAGS) $(CFLAGS) -o $@ $(SRCS) $(LDFLAGS)
 
 # A build with AddressSanitizer and UBSan, for the test suite (CI runs it).
@@ -123,10 +130,10 @@ fuzz-replay: fuzz-build
 	done
 
 clean:
-	rm -f sockit sockit-asan sockit-static sockit-cross bench/loadgen bench/refecho
+	rm -f sockit sockit-asan sockit-static sockit-cross .build-flags bench/loadgen bench/refecho
 	rm -rf tests/fuzz/bin
 
-.PHONY: all test test-asan test-valgrind lint install install-links static size cross cross-test clean fuzz fuzz-build fuzz-replay
+.PHONY: FORCE all test test-asan test-valgrind lint install install-links static size cross cross-test clean fuzz fuzz-build fuzz-replay
 
 # Benchmarks against real peers (bench/README.md): not part of make test.
 bench/loadgen: bench/loadgen.c

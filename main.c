@@ -48,7 +48,7 @@ static void usage(int fd)
 	say(fd, "usage: sockit APPLET [OPTIONS] ARGS...\n"
 	    "       APPLET [OPTIONS] ARGS...   (through a link named after the applet)\n"
 	    "       sockit --list | --help | --version\n"
-	    "       sockit --install DIR           (a symlink per applet in DIR)\n\n"
+	    "       sockit --install DIR       (a symlink per applet in DIR)\n\n"
 	    "Applets (sockit APPLET --help for each):\n");
 	for (i = 0; i < NAPPLETS; i++) {
 		snprintf(line, sizeof(line), "  %-11s %s\n", applets[i].name, applets[i].summary);
