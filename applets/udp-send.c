@@ -18,7 +18,7 @@ static const char usage[] =
 "\n"
 "  -w, --timeout SECS   after sending, print replies until none came for SECS:\n"
 "                       exit 0 if any came, 4 if none\n"
-"      --raw            all of stdin is one datagram; replies printed as received\n"
+"      --raw            all of stdin is one datagram; replies as received\n"
 "  -B, --broadcast      allow sending to a broadcast address\n"
 "      --ttl N          hop limit (0-255) for unicast and multicast datagrams\n"
 "  -s, --source ADDR    send from local address ADDR\n"
