@@ -2,7 +2,6 @@
  * and the binary's own options: --list, --help, --version, --install DIR. */
 #include <errno.h>
 #include <limits.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -51,7 +50,7 @@ static void usage(int fd)
 	    "       sockit --install DIR       (a symlink per applet in DIR)\n\n"
 	    "Applets (sockit APPLET --help for each):\n");
 	for (i = 0; i < NAPPLETS; i++) {
-		snprintf(line, sizeof(line), "  %-11s %s\n", applets[i].name, applets[i].summary);
+		fmt_snprintf(line, sizeof(line), "  %-11s %s\n", applets[i].name, applets[i].summary);
 		say(fd, line);
 	}
 	say(fd, "\nExit status: 0 ok, 1 network or I/O error, 2 usage error,\n"
@@ -80,15 +79,15 @@ static int install(const char *argv0, const char *dir)
 	if (n > 0) {
 		self[n] = 0;
 	} else if (argv0[0] == '/') { /* no /proc: argv[0], made absolute */
-		snprintf(self, sizeof(self), "%s", argv0);
+		fmt_snprintf(self, sizeof(self), "%s", argv0);
 	} else if (!strchr(argv0, '/') || !getcwd(link, sizeof(link)) ||
-	    (size_t)snprintf(self, sizeof(self), "%s/%s", link, argv0) >= sizeof(self)) {
+	    (size_t)fmt_snprintf(self, sizeof(self), "%s/%s", link, argv0) >= sizeof(self)) {
 		xdie(EXIT_NET, "--install: cannot tell where this binary is");
 	}
 	if (stat(dir, &st) < 0 || !S_ISDIR(st.st_mode))
 		xdie(EXIT_NET, "--install %s: %s", dir, log_strerror(errno ? errno : ENOTDIR));
 	for (i = 0; i < NAPPLETS; i++) {
-		if ((size_t)snprintf(link, sizeof(link), "%s/%s", dir, applets[i].name) >= sizeof(link))
+		if ((size_t)fmt_snprintf(link, sizeof(link), "%s/%s", dir, applets[i].name) >= sizeof(link))
 			xdie(EXIT_USAGE, "--install %s: name too long", dir);
 		if (lstat(link, &st) == 0) {
 			if (!S_ISLNK(st.st_mode))

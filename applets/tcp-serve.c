@@ -4,7 +4,6 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <signal.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -427,7 +426,7 @@ static void setenv_addr(const char *ipvar, const char *portvar, const struct soc
 	char ip[ADDR_STRLEN], port[8];
 
 	addr_ip(sa, ip, sizeof(ip));
-	snprintf(port, sizeof(port), "%d", addr_port(sa));
+	fmt_snprintf(port, sizeof(port), "%d", addr_port(sa));
 	setenv(ipvar, ip, 1);
 	setenv(portvar, port, 1);
 }
@@ -782,7 +781,7 @@ static void check_program(const char *prog)
 		const char *e = strchr(p, ':');
 		size_t len = e ? (size_t)(e - p) : strlen(p);
 
-		if (snprintf(file, sizeof(file), "%.*s/%s", (int)len, len ? p : ".", prog) <
+		if (fmt_snprintf(file, sizeof(file), "%.*s/%s", (int)len, len ? p : ".", prog) <
 		    (int)sizeof(file) && stat(file, &sb) == 0 && S_ISREG(sb.st_mode) &&
 		    access(file, X_OK) == 0)
 			return;

@@ -3,7 +3,6 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
-#include <stdio.h>
 #include <string.h>
 
 #include "sockit.h"
@@ -68,7 +67,7 @@ int addr_resolve(const char *host, int port, int family, int socktype, int passi
 	hints.ai_family = family;
 	hints.ai_socktype = socktype;
 	hints.ai_flags = AI_NUMERICSERV | (passive ? AI_PASSIVE : 0);
-	snprintf(serv, sizeof(serv), "%d", port);
+	fmt_snprintf(serv, sizeof(serv), "%d", port);
 	return getaddrinfo(host, serv, &hints, res);
 }
 
@@ -105,19 +104,55 @@ const char *xparse_host(const char *s, char *buf, size_t size)
 	return h;
 }
 
+/* inet_ntop's text: dotted IPv4; IPv6 as eight groups of lowercase hex with
+ * the first longest run of two or more zero groups written "::" (RFC 5952). */
+void addr_ntop(int family, const void *a, char *buf, size_t size)
+{
+	const unsigned char *b = a;
+	int best = -1, bestlen = 1, i, k = 0;
+
+	if (family == AF_INET) {
+		fmt_snprintf(buf, size, "%u.%u.%u.%u", b[0], b[1], b[2], b[3]);
+		return;
+	}
+	for (i = 0; i < 8; i++) {
+		int j = i;
+
+		while (j < 8 && !b[2 * j] && !b[2 * j + 1])
+			j++;
+		if (j - i > bestlen) {
+			best = i;
+			bestlen = j - i;
+		}
+		if (j > i)
+			i = j - 1;
+	}
+	if (size)
+		buf[0] = 0;
+	for (i = 0; i < 8; i++) {
+		if (i == best) {
+			k += fmt_snprintf(buf + k, size > (size_t)k ? size - k : 0, i ? ":" : "::");
+			i += bestlen - 1;
+			continue;
+		}
+		k += fmt_snprintf(buf + k, size > (size_t)k ? size - k : 0, "%x%s",
+		    (unsigned)(b[2 * i] << 8 | b[2 * i + 1]), i < 7 ? ":" : "");
+	}
+}
+
 void addr_ip(const struct sockaddr *sa, char *buf, size_t size)
 {
 	if (sa->sa_family == AF_INET6) {
 		const struct sockaddr_in6 *s6 = (const struct sockaddr_in6 *)sa;
 
 		if (IN6_IS_ADDR_V4MAPPED(&s6->sin6_addr))
-			inet_ntop(AF_INET, s6->sin6_addr.s6_addr + 12, buf, size);
+			addr_ntop(AF_INET, s6->sin6_addr.s6_addr + 12, buf, size);
 		else
-			inet_ntop(AF_INET6, &s6->sin6_addr, buf, size);
+			addr_ntop(AF_INET6, &s6->sin6_addr, buf, size);
 	} else if (sa->sa_family == AF_INET) {
-		inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr, buf, size);
+		addr_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr, buf, size);
 	} else {
-		snprintf(buf, size, "?");
+		fmt_snprintf(buf, size, "?");
 	}
 }
 
@@ -136,7 +171,7 @@ void addr_format(const struct sockaddr *sa, char *buf, size_t size)
 
 	addr_ip(sa, ip, sizeof(ip));
 	if (strchr(ip, ':'))
-		snprintf(buf, size, "[%s]:%d", ip, addr_port(sa));
+		fmt_snprintf(buf, size, "[%s]:%d", ip, addr_port(sa));
 	else
-		snprintf(buf, size, "%s:%d", ip, addr_port(sa));
+		fmt_snprintf(buf, size, "%s:%d", ip, addr_port(sa));
 }

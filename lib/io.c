@@ -8,7 +8,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -200,7 +199,7 @@ static size_t hexdump_line(char *o, uint64_t off, const unsigned char *b, size_t
 	static const char hx[] = "0123456789abcdef";
 	size_t i, k;
 
-	k = (size_t)sprintf(o, "%08llx  ", (unsigned long long)off);
+	k = (size_t)fmt_snprintf(o, 32, "%08llx  ", (unsigned long long)off);
 	for (i = 0; i < 16; i++) {
 		if (i < n) {
 			o[k++] = hx[b[i] >> 4];
@@ -274,7 +273,8 @@ int hexdump_end(struct hexdump *hd)
 		hd->fill = 0;
 	}
 	if (hd->off)
-		o += (size_t)sprintf(out + o, "%08llx\n", (unsigned long long)hd->off);
+		o += (size_t)fmt_snprintf(out + o, sizeof(out) - o, "%08llx\n",
+		    (unsigned long long)hd->off);
 	hd->have_prev = hd->starred = 0;
 	hd->off = 0;
 	return o ? io_write_all(hd->fd, out, o) : 0;

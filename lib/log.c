@@ -3,7 +3,6 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <stdarg.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -22,13 +21,13 @@ static void vsay(const char *fmt, va_list ap, const char *tail)
 	int n;
 
 	if (log_applet)
-		n = snprintf(line, sizeof(line), "sockit %s: ", log_applet);
+		n = fmt_snprintf(line, sizeof(line), "sockit %s: ", log_applet);
 	else
-		n = snprintf(line, sizeof(line), "sockit: ");
-	vsnprintf(line + n, sizeof(line) - n, fmt, ap);
+		n = fmt_snprintf(line, sizeof(line), "sockit: ");
+	fmt_vsnprintf(line + n, sizeof(line) - n, fmt, ap);
 	n = strlen(line);
 	if (tail)
-		n += snprintf(line + n, sizeof(line) - n, "%s", tail);
+		n += fmt_snprintf(line + n, sizeof(line) - n, "%s", tail);
 	if (n > (int)sizeof(line) - 2)
 		n = sizeof(line) - 2;
 	line[n++] = '\n';
@@ -78,7 +77,7 @@ void log_verbose_peer(const char *what, const struct sockaddr *sa, const char *f
 		return;
 	addr_format(sa, addr, sizeof(addr));
 	va_start(ap, fmt);
-	vsnprintf(rest, sizeof(rest), fmt, ap);
+	fmt_vsnprintf(rest, sizeof(rest), fmt, ap);
 	va_end(ap);
 	log_msg("%s%s%s%s", what, *what ? " " : "", addr, rest);
 }
@@ -114,9 +113,9 @@ void xusage(const char *fmt, ...)
 	va_list ap;
 
 	if (log_applet)
-		snprintf(hint, sizeof(hint), " (see 'sockit %s --help')", log_applet);
+		fmt_snprintf(hint, sizeof(hint), " (see 'sockit %s --help')", log_applet);
 	else
-		snprintf(hint, sizeof(hint), " (see 'sockit --help')");
+		fmt_snprintf(hint, sizeof(hint), " (see 'sockit --help')");
 	va_start(ap, fmt);
 	vsay(fmt, ap, hint);
 	va_end(ap);
@@ -145,11 +144,16 @@ static const struct {
 /* -v at the end of a connection: bytes each way, seconds, rate. */
 void log_transfer(const char *peer, uint64_t in, uint64_t out, int64_t ms)
 {
+	uint64_t tenths;
+
 	if (log_level < LOG_VERBOSE)
 		return;
-	log_msg("closed %s: %llu bytes in, %llu bytes out, %lld.%03lld s, %.1f MB/s", peer,
+	/* MB/s in tenths, in integers: fmt.c has no floating point. */
+	tenths = ms > 0 ? (in + out) / (uint64_t)ms / 100 : 0;
+	log_msg("closed %s: %llu bytes in, %llu bytes out, %lld.%03lld s, %llu.%llu MB/s", peer,
 	    (unsigned long long)in, (unsigned long long)out, (long long)(ms / 1000),
-	    (long long)(ms % 1000), ms > 0 ? (double)(in + out) / 1000.0 / (double)ms : 0.0);
+	    (long long)(ms % 1000), (unsigned long long)(tenths / 10),
+	    (unsigned long long)(tenths % 10));
 }
 
 /* A libc's message as the middle of our line: "No such host" -> "no such host"
@@ -158,7 +162,7 @@ const char *log_lower(const char *msg)
 {
 	static char buf[128];
 
-	snprintf(buf, sizeof(buf), "%s", msg);
+	fmt_snprintf(buf, sizeof(buf), "%s", msg);
 	if (buf[0] >= 'A' && buf[0] <= 'Z' && !(buf[1] >= 'A' && buf[1] <= 'Z'))
 		buf[0] += 'a' - 'A';
 	return buf;

@@ -2,7 +2,6 @@
  * durations and hex text. Options end at the first operand or at "--". */
 #include <errno.h>
 #include <limits.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>

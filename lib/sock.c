@@ -123,7 +123,7 @@ int xlisten(const char *host, int port, int family, int type, int reuse,
 			fd = bind_one((struct sockaddr *)&s6, sizeof(s6), type,
 			    family == AF_INET6, reuse);
 			err = errno;
-			snprintf(where, size, "[::]:%d", port);
+			fmt_snprintf(where, size, "[::]:%d", port);
 			/* No IPv6 here: fall back to IPv4, unless -6 asked for it. */
 			if (fd < 0 && family == AF_UNSPEC &&
 			    (err == EAFNOSUPPORT || err == EPROTONOSUPPORT || err == EADDRNOTAVAIL))
@@ -138,7 +138,7 @@ int xlisten(const char *host, int port, int family, int type, int reuse,
 			s4.sin_port = htons((unsigned short)port);
 			fd = bind_one((struct sockaddr *)&s4, sizeof(s4), type, -1, reuse);
 			err = errno;
-			snprintf(where, size, "0.0.0.0:%d", port);
+			fmt_snprintf(where, size, "0.0.0.0:%d", port);
 		}
 	} else {
 		struct addrinfo *res = xresolve(host, port, family, type, 1), *ai;
@@ -170,9 +170,9 @@ void xwrite_port_file(const char *path, int fd)
 
 	if (getsockname(fd, (struct sockaddr *)&ss, &sl) < 0)
 		xdie(EXIT_NET, "getsockname: %s", log_strerror(errno));
-	if ((size_t)snprintf(tmp, sizeof(tmp), "%s.%ld.tmp", path, (long)getpid()) >= sizeof(tmp))
+	if ((size_t)fmt_snprintf(tmp, sizeof(tmp), "%s.%ld.tmp", path, (long)getpid()) >= sizeof(tmp))
 		xdie(EXIT_USAGE, "port file name too long");
-	n = snprintf(line, sizeof(line), "%d\n", addr_port((struct sockaddr *)&ss));
+	n = fmt_snprintf(line, sizeof(line), "%d\n", addr_port((struct sockaddr *)&ss));
 	/* Write a temporary file and rename it, so a reader never sees half a number. */
 	tfd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0644);
 	if (tfd < 0)

@@ -3,6 +3,7 @@
 #ifndef SOCKIT_H
 #define SOCKIT_H
 
+#include <stdarg.h>
 #include <stddef.h>
 #include <limits.h>
 #include <stdint.h>
@@ -50,6 +51,10 @@ const char *log_lower(const char *msg);        /* the same for any libc message 
 void log_transfer(const char *peer, uint64_t in, uint64_t out, int64_t ms); /* -v */
 void log_init_process(void);                   /* fds 0-2 open, SIGPIPE ignored */
 
+/* fmt.c - snprintf's subset: %s %c %d %u %x %%, l/ll, '-', '0', width, %.*s. */
+int fmt_vsnprintf(char *buf, size_t size, const char *fmt, va_list ap);
+int fmt_snprintf(char *buf, size_t size, const char *fmt, ...);
+
 /* opt.c - the option parser and checked number parsing. */
 struct opt_def {
 	char shrt;         /* 0: long form only */
@@ -91,6 +96,7 @@ const char *addr_strip_host(const char *s, char *buf, size_t size);
 int addr_resolve(const char *host, int port, int family, int socktype, int passive,
                  struct addrinfo **res);
 struct addrinfo *xresolve(const char *host, int port, int family, int socktype, int passive);
+void addr_ntop(int family, const void *a, char *buf, size_t size); /* inet_ntop's text */
 void addr_ip(const struct sockaddr *sa, char *buf, size_t size);
 int addr_port(const struct sockaddr *sa);
 void addr_format(const struct sockaddr *sa, char *buf, size_t size);

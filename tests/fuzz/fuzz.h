@@ -11,7 +11,7 @@ extern jmp_buf fuzz_exit;
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 /* A NUL-terminated copy of the input; the caller frees it. */
-static char *fuzz_str(const uint8_t *data, size_t size)
+static inline char *fuzz_str(const uint8_t *data, size_t size)
 {
 	char *s = malloc(size + 1);
 
