@@ -46,8 +46,12 @@ int fmt_vsnprintf(char *buf, size_t size, const char *fmt, va_list ap)
 			put(&o, *fmt);
 			continue;
 		}
-		for (fmt++; *fmt == '-' || *fmt == '0'; fmt++)
-			*fmt == '-' ? (left = 1) : (zero = 1);
+		for (fmt++; *fmt == '-' || *fmt == '0'; fmt++) {
+			if (*fmt == '-')
+				left = 1;
+			else
+				zero = 1;
+		}
 		for (; *fmt >= '0' && *fmt <= '9'; fmt++)
 			width = width * 10 + (*fmt - '0');
 		if (*fmt == '.') {
