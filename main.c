@@ -84,8 +84,10 @@ static int install(const char *argv0, const char *dir)
 	    (size_t)fmt_snprintf(self, sizeof(self), "%s/%s", link, argv0) >= sizeof(self)) {
 		xdie(EXIT_NET, "--install: cannot tell where this binary is");
 	}
-	if (stat(dir, &st) < 0 || !S_ISDIR(st.st_mode))
-		xdie(EXIT_NET, "--install %s: %s", dir, log_strerror(errno ? errno : ENOTDIR));
+	if (stat(dir, &st) < 0)
+		xdie(EXIT_NET, "--install %s: %s", dir, log_strerror(errno));
+	if (!S_ISDIR(st.st_mode))
+		xdie(EXIT_NET, "--install %s: %s", dir, log_strerror(ENOTDIR));
 	for (i = 0; i < NAPPLETS; i++) {
 		if ((size_t)fmt_snprintf(link, sizeof(link), "%s/%s", dir, applets[i].name) >= sizeof(link))
 			xdie(EXIT_USAGE, "--install %s: name too long", dir);

@@ -1,7 +1,7 @@
-/* fmt.c - the little printf sockit needs, and IPv4/IPv6 addresses as text.
- * musl links the whole of its printf (float formatting too) for one call,
- * and its inet_ntop calls snprintf: these two keep about 12 KiB out of a
- * static binary (README: "Embedded images"). Conversions: %s %c %d %u %x %%,
+/* fmt.c - the little printf sockit needs. musl links the whole of its printf
+ * (float formatting too) for one call; this, with addr_ntop in addr.c (musl's
+ * inet_ntop calls snprintf), keeps about 12 KiB out of a static binary
+ * (README: "Embedded images"). Conversions: %s %c %d %u %x %%,
  * with l or ll, the flags '-' and '0', a width, and a precision (".N" or
  * ".*") for %s. No floating point. */
 #include <stdarg.h>
