@@ -93,8 +93,9 @@ MUSLCC = $(shell command -v musl-gcc 2>/dev/null)
 SIZEFLAGS = -Os -ffunction-sections -fdata-sections -fno-asynchronous-unwind-tables \
 	-fno-unwind-tables -Wl,--gc-sections -Wl,--build-id=none
 # One R+X segment and no RELRO page: each separate segment is padded to a page
-# in the file (10 KiB here). Code and rodata then share pages.
-STATICLDFLAGS = -Wl,-z,noseparate-code -Wl,-z,norelro
+# in the file (10 KiB here). Code and rodata then share pages; a small
+# common-page-size lets the data start mid-page in the file.
+STATICLDFLAGS = -Wl,-z,noseparate-code -Wl,-z,norelro -Wl,-z,common-page-size=16
 STATICCC = $(if $(MUSLCC),$(MUSLCC),$(CC))
 STRIP ?= strip
 static: $(SRCS) $(HDRS)

@@ -421,14 +421,60 @@ static void conn_new(int fd, const struct sockaddr *peer, struct ipcount *ip)
 	}
 }
 
-static void setenv_addr(const char *ipvar, const char *portvar, const struct sockaddr *sa)
+/* PROGRAM's environment: the server's, less the ucspi-tcp variables, then
+ * those this connection sets. Built here rather than with setenv(), which in
+ * a static build costs more than the rest of spawn(). */
+extern char **environ;
+static const char *const tcpvars[] = { "PROTO", "TCPREMOTEIP", "TCPREMOTEPORT",
+	"TCPLOCALIP", "TCPLOCALPORT", "TCPREMOTEHOST", "TCPREMOTEINFO", "TCPLOCALHOST" };
+#define NTCPVARS (sizeof(tcpvars) / sizeof(tcpvars[0]))
+
+static int is_tcpvar(const char *e)
 {
-	char ip[ADDR_STRLEN], port[8];
+	size_t i, n;
+
+	for (i = 0; i < NTCPVARS; i++) {
+		n = strlen(tcpvars[i]);
+		if (!strncmp(e, tcpvars[i], n) && e[n] == '=')
+			return 1;
+	}
+	return 0;
+}
+
+static void env_addr(char **env, int *n, char (*buf)[ADDR_STRLEN + 24], int var,
+    const struct sockaddr *sa)
+{
+	char ip[ADDR_STRLEN];
 
 	addr_ip(sa, ip, sizeof(ip));
-	fmt_snprintf(port, sizeof(port), "%d", addr_port(sa));
-	setenv(ipvar, ip, 1);
-	setenv(portvar, port, 1);
+	fmt_snprintf(buf[var], sizeof(buf[var]), "%s=%s", tcpvars[var], ip);
+	fmt_snprintf(buf[var + 1], sizeof(buf[var + 1]), "%s=%d", tcpvars[var + 1],
+	    addr_port(sa));
+	env[(*n)++] = buf[var];
+	env[(*n)++] = buf[var + 1];
+}
+
+static char **child_env(int fd, const struct sockaddr *peer)
+{
+	static char buf[5][ADDR_STRLEN + 24];
+	struct sockaddr_storage local;
+	socklen_t ll = sizeof(local);
+	char **env, **e;
+	int n = 0;
+
+	for (e = environ; *e; e++)
+		n++;
+	if (!(env = malloc((size_t)(n + 6) * sizeof(*env))))
+		return NULL;
+	for (n = 0, e = environ; *e; e++)
+		if (!is_tcpvar(*e))
+			env[n++] = *e;
+	env[n++] = "PROTO=TCP";
+	env_addr(env, &n, buf, 1, peer);
+	if (getsockname(fd, (struct sockaddr *)&local, &ll) == 0)
+		env_addr(env, &n, buf, 3, (struct sockaddr *)&local);
+	env[n] = NULL;
+	return env;
 }
 
 static void spawn(int fd, const struct sockaddr *peer, struct ipcount *ip)
@@ -442,9 +488,8 @@ static void spawn(int fd, const struct sockaddr *peer, struct ipcount *ip)
 		return;
 	}
 	if (pid == 0) {
-		struct sockaddr_storage local;
-		socklen_t ll = sizeof(local);
 		struct sigaction sa;
+		char **env;
 		sigset_t none;
 
 		memset(&sa, 0, sizeof(sa));
@@ -463,13 +508,11 @@ static void spawn(int fd, const struct sockaddr *peer, struct ipcount *ip)
 		if (fd > 1)
 			close(fd);
 		sock_set_nonblock(0, 0);
-		setenv("PROTO", "TCP", 1);
-		setenv_addr("TCPREMOTEIP", "TCPREMOTEPORT", peer);
-		if (getsockname(0, (struct sockaddr *)&local, &ll) == 0)
-			setenv_addr("TCPLOCALIP", "TCPLOCALPORT", (struct sockaddr *)&local);
-		unsetenv("TCPREMOTEHOST");
-		unsetenv("TCPREMOTEINFO");
-		unsetenv("TCPLOCALHOST");
+		if (!(env = child_env(0, peer))) {
+			log_msg("exec %s: %s", S.prog[0], log_strerror(ENOMEM));
+			_exit(126);
+		}
+		environ = env;
 		execvp(S.prog[0], S.prog);
 		log_msg("exec %s: %s", S.prog[0], log_strerror(errno));
 		_exit(errno == ENOENT ? 127 : 126);
