@@ -97,9 +97,13 @@ SIZEFLAGS = -Os -ffunction-sections -fdata-sections -fno-asynchronous-unwind-tab
 # common-page-size lets the data start mid-page in the file.
 STATICLDFLAGS = -Wl,-z,noseparate-code -Wl,-z,norelro -Wl,-z,common-page-size=16
 STATICCC = $(if $(MUSLCC),$(MUSLCC),$(CC))
+# lib/tiny/ stands in for the parts of libc that cost most there: malloc,
+# the resolver, getpwnam/getgrnam (README: "Embedded images").
+TINYSRCS = $(wildcard lib/tiny/*.c)
 STRIP ?= strip
-static: $(SRCS) $(HDRS)
-	$(STATICCC) $(STDFLAGS) $(SIZEFLAGS) $(STATICLDFLAGS) -static -o sockit-static $(SRCS)
+static: $(SRCS) $(TINYSRCS) $(HDRS)
+	$(STATICCC) $(STDFLAGS) -DSOCKIT_TINY $(SIZEFLAGS) $(STATICLDFLAGS) -static -o sockit-static \
+		$(SRCS) $(TINYSRCS)
 	$(STRIP) -R .comment sockit-static
 
 # The static binary's budget in bytes, and what each object costs in it.

@@ -9,13 +9,43 @@
 
 #include "sockit.h"
 
+/* 0 and the ids if the user database has NAME. The static build reads
+ * /etc/passwd and /etc/group itself (lib/tiny/passwd.c). */
+static int lookup_user(const char *name, uid_t *uid, gid_t *gid)
+{
+#ifdef SOCKIT_TINY
+	return tiny_user(name, uid, gid);
+#else
+	struct passwd *pw = getpwnam(name);
+
+	if (!pw)
+		return -1;
+	*uid = pw->pw_uid;
+	*gid = pw->pw_gid;
+	return 0;
+#endif
+}
+
+static int lookup_group(const char *name, gid_t *gid)
+{
+#ifdef SOCKIT_TINY
+	return tiny_group(name, gid);
+#else
+	struct group *gr = getgrnam(name);
+
+	if (!gr)
+		return -1;
+	*gid = gr->gr_gid;
+	return 0;
+#endif
+}
+
 /* USER and GROUP are names or numeric ids. */
 void xpriv_lookup(struct priv *p, const char *spec)
 {
 	char user[256];
 	const char *colon = strchr(spec, ':');
 	size_t ulen = colon ? (size_t)(colon - spec) : strlen(spec);
-	struct passwd *pw;
 	int id;
 
 	if (!ulen || ulen >= sizeof(user) || (colon && !colon[1]))
@@ -23,25 +53,16 @@ void xpriv_lookup(struct priv *p, const char *spec)
 	memcpy(user, spec, ulen);
 	user[ulen] = 0;
 	p->name = spec;
-	pw = getpwnam(user);
-	if (pw) {
-		p->uid = pw->pw_uid;
-		p->gid = pw->pw_gid;
-	} else if (opt_parse_int(user, 0, INT_MAX, &id) == 0) {
+	if (lookup_user(user, &p->uid, &p->gid) < 0) {
+		if (opt_parse_int(user, 0, INT_MAX, &id) < 0)
+			xusage("--user %s: no such user", user);
 		p->uid = (uid_t)id;
 		p->gid = (gid_t)id;
-	} else {
-		xusage("--user %s: no such user", user);
 	}
-	if (colon) {
-		struct group *gr = getgrnam(colon + 1);
-
-		if (gr)
-			p->gid = gr->gr_gid;
-		else if (opt_parse_int(colon + 1, 0, INT_MAX, &id) == 0)
-			p->gid = (gid_t)id;
-		else
+	if (colon && lookup_group(colon + 1, &p->gid) < 0) {
+		if (opt_parse_int(colon + 1, 0, INT_MAX, &id) < 0)
 			xusage("--user %s: no such group '%s'", spec, colon + 1);
+		p->gid = (gid_t)id;
 	}
 }
 

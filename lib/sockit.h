@@ -199,6 +199,10 @@ struct priv {
 void xpriv_lookup(struct priv *p, const char *spec);       /* exits 2 on an unknown name */
 void xpriv_drop(const struct priv *p);                     /* exits 1 when it cannot */
 
+/* lib/tiny/ - the static build's own malloc, resolver and user lookup. */
+int tiny_user(const char *name, uid_t *uid, gid_t *gid);    /* 0, or -1: not found */
+int tiny_group(const char *name, gid_t *gid);
+
 /* loop.c - the event loop: epoll on Linux, poll elsewhere; one API. */
 enum { LOOP_IN = 1, LOOP_OUT = 2 };
 struct loop;
