@@ -26,12 +26,12 @@ int acl_parse(const char *s, struct acl_rule *r)
 	memcpy(buf, a, alen);
 	buf[alen] = 0;
 	memset(r, 0, sizeof(*r));
-	if (inet_pton(AF_INET, buf, r->addr) == 1) {
+	if (addr_pton(AF_INET, buf, r->addr)) {
 		if (a != s)
 			return -1; /* brackets are for IPv6 */
 		r->family = AF_INET;
 		max = 32;
-	} else if (inet_pton(AF_INET6, buf, r->addr) == 1) {
+	} else if (addr_pton(AF_INET6, buf, r->addr)) {
 		r->family = AF_INET6;
 		max = 128;
 	} else {

@@ -104,6 +104,96 @@ const char *xparse_host(const char *s, char *buf, size_t size)
 	return h;
 }
 
+/* inet_pton: IPv4 as four decimal bytes, no leading zeros; IPv6 as eight
+ * groups of up to four hex digits, one "::" for a run of zero groups, the
+ * last 32 bits in IPv4 form if wanted. 1 and the bytes in out, or 0 (out
+ * untouched). */
+static int pton4(const char *s, unsigned char *out)
+{
+	unsigned char a[4];
+	int n = 0, v = -1;
+
+	for (;; s++) {
+		if (*s >= '0' && *s <= '9') {
+			if (v == 0 || (v = (v < 0 ? 0 : v * 10) + (*s - '0')) > 255)
+				return 0;
+		} else if ((*s == '.' || !*s) && v >= 0 && n < 4) {
+			a[n++] = (unsigned char)v;
+			v = -1;
+			if (!*s && n == 4)
+				memcpy(out, a, 4);
+			if (!*s)
+				return n == 4;
+		} else {
+			return 0;
+		}
+	}
+}
+
+static int hexval(char c)
+{
+	return c >= '0' && c <= '9' ? c - '0' :
+	    (c | 0x20) >= 'a' && (c | 0x20) <= 'f' ? (c | 0x20) - 'a' + 10 : -1;
+}
+
+int addr_pton(int family, const char *s, void *out)
+{
+	unsigned char a[16];
+	const char *tok = s;
+	int n = 0, gap = -1, digits = 0, d;
+	unsigned v = 0;
+	char c;
+
+	if (family == AF_INET)
+		return pton4(s, out);
+	if (*s == ':' && *++s != ':') /* a leading ':' only as "::" */
+		return 0;
+	while ((c = *s++)) {
+		if ((d = hexval(c)) >= 0) {
+			if (++digits > 4)
+				return 0;
+			v = v << 4 | (unsigned)d;
+		} else if (c == '.') {
+			if (n > 12 || !pton4(tok, a + n))
+				return 0;
+			n += 4;
+			digits = 0;
+			break;
+		} else if (c != ':') {
+			return 0;
+		} else if (!digits) {
+			if (gap >= 0)
+				return 0;
+			gap = n;
+			tok = s;
+		} else {
+			if (!*s || n > 14) /* no trailing single ':' */
+				return 0;
+			a[n++] = (unsigned char)(v >> 8);
+			a[n++] = (unsigned char)v;
+			digits = 0;
+			v = 0;
+			tok = s;
+		}
+	}
+	if (digits) {
+		if (n > 14)
+			return 0;
+		a[n++] = (unsigned char)(v >> 8);
+		a[n++] = (unsigned char)v;
+	}
+	if (gap >= 0) {
+		if (n == 16)
+			return 0;
+		memmove(a + 16 - (n - gap), a + gap, (size_t)(n - gap));
+		memset(a + gap, 0, (size_t)(16 - n));
+	} else if (n != 16) {
+		return 0;
+	}
+	memcpy(out, a, 16);
+	return 1;
+}
+
 /* inet_ntop's text: dotted IPv4; IPv6 as eight groups of lowercase hex with
  * the first longest run of two or more zero groups written "::" (RFC 5952). */
 void addr_ntop(int family, const void *a, char *buf, size_t size)

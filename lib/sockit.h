@@ -97,6 +97,7 @@ int addr_resolve(const char *host, int port, int family, int socktype, int passi
                  struct addrinfo **res);
 struct addrinfo *xresolve(const char *host, int port, int family, int socktype, int passive);
 void addr_ntop(int family, const void *a, char *buf, size_t size); /* inet_ntop's text */
+int addr_pton(int family, const char *s, void *a);  /* inet_pton: 1, or 0 */
 void addr_ip(const struct sockaddr *sa, char *buf, size_t size);
 int addr_port(const struct sockaddr *sa);
 void addr_format(const struct sockaddr *sa, char *buf, size_t size);
