@@ -127,7 +127,7 @@ int tcp_send_main(int argc, char **argv)
 		xusage("-z sends nothing: no MSG, -x, -X, -n, --crlf or -H with it");
 	if (c.source) {
 		c.source = xparse_host(c.source, srcbuf, sizeof(srcbuf));
-		freeaddrinfo(xresolve(c.source, 0, c.family, SOCK_STREAM, 1));
+		addr_free(xresolve(c.source, 0, c.family, SOCK_STREAM, 1));
 	}
 
 	memset(&r, 0, sizeof(r));
@@ -148,7 +148,7 @@ int tcp_send_main(int argc, char **argv)
 	ai = xresolve(host, port, c.family, SOCK_STREAM, 0);
 	t0 = loop_now();
 	fd = connect_until(ai, &c, where, sizeof(where));
-	freeaddrinfo(ai);
+	addr_free(ai);
 	log_verbose("connected to %s", where);
 	if (c.check) {
 		close(fd);

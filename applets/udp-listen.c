@@ -127,7 +127,7 @@ int udp_listen_main(int argc, char **argv)
 			xdie(EXIT_NET, "join %s%s%s: %s", gname, iface ? " on " : "",
 			    iface ? iface : "", log_strerror(errno));
 		log_verbose("joined %s", gname);
-		freeaddrinfo(group);
+		addr_free(group);
 	}
 	if (echo)
 		sock_want_dst(fd);

@@ -205,7 +205,7 @@ int udp_send_main(int argc, char **argv)
 	port = xparse_port(argv[1], "udp", 0);
 	if (so.source) {
 		so.source = xparse_host(so.source, srcbuf, sizeof(srcbuf));
-		freeaddrinfo(xresolve(so.source, 0, family, SOCK_DGRAM, 1));
+		addr_free(xresolve(so.source, 0, family, SOCK_DGRAM, 1));
 	}
 	if (U.flags & XMSG_HEX)
 		U.flags &= ~XMSG_CRLF; /* hex is bytes: no line ends to change */
@@ -241,7 +241,7 @@ int udp_send_main(int argc, char **argv)
 	if (U.fd < 0) {
 		int e = errno;
 
-		freeaddrinfo(ai);
+		addr_free(ai);
 		xdie(exit_for_errno(e), "connect %s: %s", U.where, log_strerror(e));
 	}
 	{
@@ -255,7 +255,7 @@ int udp_send_main(int argc, char **argv)
 		    !IN6_IS_ADDR_V4MAPPED(&((struct sockaddr_in6 *)&peer)->sin6_addr))
 			U.max = 65527;
 	}
-	freeaddrinfo(ai);
+	addr_free(ai);
 	if (sock_set_nonblock(U.fd, 1) < 0)
 		xdie(EXIT_NET, "%s: %s", U.where, log_strerror(errno));
 	log_verbose("sending to %s", U.where);

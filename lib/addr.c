@@ -3,6 +3,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "sockit.h"
@@ -30,11 +31,15 @@ int addr_parse_port(const char *s, const char *proto, int allow_zero)
 		      (*p >= '0' && *p <= '9') || *p == '-' || *p == '_' || *p == '.'))
 			return -1;
 	{
+#ifdef SOCKIT_TINY
+		return tiny_service(s, proto);
+#else
 		struct servent *se = getservbyname(s, proto);
 
 		if (!se)
 			return -1;
 		return ntohs((unsigned short)se->s_port);
+#endif
 	}
 }
 
@@ -60,6 +65,10 @@ const char *addr_strip_host(const char *s, char *buf, size_t size)
 int addr_resolve(const char *host, int port, int family, int socktype, int passive,
                  struct addrinfo **res)
 {
+#ifdef SOCKIT_TINY
+	(void)passive;
+	return tiny_getaddrinfo(host, port, family, socktype, res);
+#else
 	struct addrinfo hints;
 	char serv[8];
 
@@ -69,6 +78,25 @@ int addr_resolve(const char *host, int port, int family, int socktype, int passi
 	hints.ai_flags = AI_NUMERICSERV | (passive ? AI_PASSIVE : 0);
 	fmt_snprintf(serv, sizeof(serv), "%d", port);
 	return getaddrinfo(host, serv, &hints, res);
+#endif
+}
+
+void addr_free(struct addrinfo *ai)
+{
+#ifdef SOCKIT_TINY
+	free(ai); /* one block */
+#else
+	freeaddrinfo(ai);
+#endif
+}
+
+static const char *gai_text(int rc)
+{
+#ifdef SOCKIT_TINY
+	return tiny_gai_strerror(rc);
+#else
+	return gai_strerror(rc);
+#endif
 }
 
 struct addrinfo *xresolve(const char *host, int port, int family, int socktype, int passive)
@@ -79,7 +107,7 @@ struct addrinfo *xresolve(const char *host, int port, int family, int socktype, 
 	if (rc == EAI_SYSTEM)
 		xdie(EXIT_RESOLVE, "resolve %s: %s", host, log_strerror(errno));
 	if (rc)
-		xdie(EXIT_RESOLVE, "resolve %s: %s%s", host, log_lower(gai_strerror(rc)),
+		xdie(EXIT_RESOLVE, "resolve %s: %s%s", host, log_lower(gai_text(rc)),
 		    family == AF_INET ? " (IPv4 only, -4)" :
 		    family == AF_INET6 ? " (IPv6 only, -6)" : "");
 	return res;

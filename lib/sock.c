@@ -151,7 +151,7 @@ int xlisten(const char *host, int port, int family, int type, int reuse,
 				break;
 			err = errno;
 		}
-		freeaddrinfo(res);
+		addr_free(res);
 	}
 	if (fd < 0)
 		xdie(EXIT_NET, "%s %s: %s", type == SOCK_STREAM ? "listen" : "bind", where,
@@ -210,7 +210,7 @@ static int connect_one(const struct addrinfo *ai, const struct sock_opts *o, int
 			if (bind(fd, s->ai_addr, s->ai_addrlen) == 0)
 				break;
 		e = errno;
-		freeaddrinfo(src);
+		addr_free(src);
 		errno = e;
 		if (!s)
 			goto fail;

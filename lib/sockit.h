@@ -96,6 +96,7 @@ const char *addr_strip_host(const char *s, char *buf, size_t size);
 int addr_resolve(const char *host, int port, int family, int socktype, int passive,
                  struct addrinfo **res);
 struct addrinfo *xresolve(const char *host, int port, int family, int socktype, int passive);
+void addr_free(struct addrinfo *ai);   /* what addr_resolve and xresolve return */
 void addr_ntop(int family, const void *a, char *buf, size_t size); /* inet_ntop's text */
 int addr_pton(int family, const char *s, void *a);  /* inet_pton: 1, or 0 */
 void addr_ip(const struct sockaddr *sa, char *buf, size_t size);
@@ -203,6 +204,10 @@ void xpriv_drop(const struct priv *p);                     /* exits 1 when it ca
 /* lib/tiny/ - the static build's own malloc, resolver and user lookup. */
 int tiny_user(const char *name, uid_t *uid, gid_t *gid);    /* 0, or -1: not found */
 int tiny_group(const char *name, gid_t *gid);
+int tiny_getaddrinfo(const char *host, int port, int family, int socktype,
+                     struct addrinfo **res);   /* 0, or an EAI_ code */
+const char *tiny_gai_strerror(int rc);
+int tiny_service(const char *name, const char *proto);     /* the port, or -1 */
 
 /* loop.c - the event loop: epoll on Linux, poll elsewhere; one API. */
 enum { LOOP_IN = 1, LOOP_OUT = 2 };
