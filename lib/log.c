@@ -122,24 +122,67 @@ void xusage(const char *fmt, ...)
 	xexit(EXIT_USAGE);
 }
 
-/* The reasons scripts see most, worded the same whatever the libc. */
-static const struct {
-	int err;
-	const char *msg;
-} reasons[] = {
-	{ ECONNREFUSED, "connection refused" },
-	{ ETIMEDOUT, "connection timed out" },
-	{ ECONNRESET, "connection reset by peer" },
-	{ EADDRINUSE, "address already in use" },
-	{ EADDRNOTAVAIL, "cannot assign requested address" },
-	{ EHOSTUNREACH, "no route to host" },
-	{ ENETUNREACH, "network is unreachable" },
-	{ EPIPE, "broken pipe" },
-	{ ENOSPC, "no space left on device" },
-	{ EACCES, "permission denied" },
-	{ EMFILE, "too many open files" },
-	{ ENOENT, "no such file or directory" },
+/* The reasons sockit reports, worded as glibc words them, in lower case: the
+ * same text whatever the libc. reason_texts holds the text of each errno in
+ * reason_codes, in order, each ended by a NUL. The static build needs no
+ * strerror (2 KiB of musl's) then; it names any other errno by number. */
+static const unsigned short reason_codes[] = {
+	ECONNREFUSED, ETIMEDOUT, ECONNRESET, EADDRINUSE, EADDRNOTAVAIL,
+	EHOSTUNREACH, ENETUNREACH, EPIPE, ENOSPC, EACCES, EMFILE, ENOENT, EPERM,
+	ENOTDIR, EISDIR, EEXIST, EINVAL, ENOMEM, ENOBUFS, EAFNOSUPPORT,
+	EPROTONOSUPPORT, EMSGSIZE, EBADF, EIO, ENFILE, EROFS, ENODEV, ENXIO, ELOOP,
+	ENAMETOOLONG, ENOTCONN, ECONNABORTED, EHOSTDOWN, ENETDOWN, EAGAIN, EINTR,
+	ENOEXEC, ETXTBSY, E2BIG, ENOTSOCK, EOPNOTSUPP, ENOPROTOOPT, EDQUOT, EFBIG,
+	ENOTTY, ECHILD, ESRCH
 };
+static const char reason_texts[] =
+	"connection refused\0"
+	"connection timed out\0"
+	"connection reset by peer\0"
+	"address already in use\0"
+	"cannot assign requested address\0"
+	"no route to host\0"
+	"network is unreachable\0"
+	"broken pipe\0"
+	"no space left on device\0"
+	"permission denied\0"
+	"too many open files\0"
+	"no such file or directory\0"
+	"operation not permitted\0"
+	"not a directory\0"
+	"is a directory\0"
+	"file exists\0"
+	"invalid argument\0"
+	"cannot allocate memory\0"
+	"no buffer space available\0"
+	"address family not supported by protocol\0"
+	"protocol not supported\0"
+	"message too long\0"
+	"bad file descriptor\0"
+	"input/output error\0"
+	"too many open files in system\0"
+	"read-only file system\0"
+	"no such device\0"
+	"no such device or address\0"
+	"too many levels of symbolic links\0"
+	"file name too long\0"
+	"transport endpoint is not connected\0"
+	"software caused connection abort\0"
+	"host is down\0"
+	"network is down\0"
+	"resource temporarily unavailable\0"
+	"interrupted system call\0"
+	"exec format error\0"
+	"text file busy\0"
+	"argument list too long\0"
+	"socket operation on non-socket\0"
+	"operation not supported\0"
+	"protocol not available\0"
+	"disk quota exceeded\0"
+	"file too large\0"
+	"inappropriate ioctl for device\0"
+	"no child processes\0"
+	"no such process\0";
 
 /* -v at the end of a connection: bytes each way, seconds, rate. */
 void log_transfer(const char *peer, uint64_t in, uint64_t out, int64_t ms)
@@ -170,12 +213,22 @@ const char *log_lower(const char *msg)
 
 const char *log_strerror(int err)
 {
+	const char *t = reason_texts;
 	size_t i;
 
-	for (i = 0; i < sizeof(reasons) / sizeof(reasons[0]); i++)
-		if (reasons[i].err == err)
-			return reasons[i].msg;
+	for (i = 0; i < sizeof(reason_codes) / sizeof(reason_codes[0]); i++, t += strlen(t) + 1)
+		if (reason_codes[i] == err)
+			return t;
+#ifdef SOCKIT_TINY
+	{
+		static char buf[24];
+
+		fmt_snprintf(buf, sizeof(buf), "error %d", err);
+		return buf;
+	}
+#else
 	return log_lower(strerror(err));
+#endif
 }
 
 void log_init_process(void)
