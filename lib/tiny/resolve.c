@@ -13,7 +13,7 @@
  * host has a route to them (a UDP connect tells), as with RFC 6724's
  * default precedence; otherwise IPv4 first. No TCP fallback for a
  * truncated reply: what it holds is used, as musl 1.2.3 does. */
-#define _DEFAULT_SOURCE /* if_nametoindex */
+#define _GNU_SOURCE /* EAI_NODATA (glibc), if_nametoindex */
 #include <errno.h>
 #include <net/if.h>
 #include <poll.h>
@@ -298,22 +298,37 @@ static int dns_parse(const unsigned char *r, int rlen, const unsigned char *q, i
 	return 0;
 }
 
-/* A reply counts only from a server we asked. */
-static int from_ns(const struct conf *c, const struct sockaddr *from)
+/* Server s as a socket of family fam addresses it (IPv4 servers are kept
+ * v4-mapped); its length, 0 if that socket cannot reach it. */
+static socklen_t ns_addr(const struct conf *c, int s, int fam, struct sockaddr_in6 *out)
 {
-	const struct sockaddr_in *f4 = (const struct sockaddr_in *)from;
-	const struct sockaddr_in6 *f6 = (const struct sockaddr_in6 *)from;
+	const struct sockaddr_in6 *ns = &c->ns[s];
+	struct sockaddr_in *s4 = (struct sockaddr_in *)out;
+
+	*out = *ns;
+	if (fam == AF_INET6)
+		return sizeof(*out);
+	if (!IN6_IS_ADDR_V4MAPPED(&ns->sin6_addr))
+		return 0;
+	memset(out, 0, sizeof(*out));
+	s4->sin_family = AF_INET;
+	s4->sin_port = ns->sin6_port;
+	memcpy(&s4->sin_addr, ns->sin6_addr.s6_addr + 12, 4);
+	return sizeof(*s4);
+}
+
+/* A reply counts only from a server we asked: its port and address. */
+static int from_ns(const struct conf *c, int fam, const struct sockaddr_in6 *from)
+{
+	struct sockaddr_in6 ns;
 	int s;
 
-	for (s = 0; s < c->nns; s++) {
-		const struct sockaddr_in6 *ns = &c->ns[s];
-
-		if (from->sa_family == AF_INET6 ? f6->sin6_port == ns->sin6_port &&
-		    !memcmp(&f6->sin6_addr, &ns->sin6_addr, 16) :
-		    f4->sin_port == ns->sin6_port &&
-		    !memcmp(&f4->sin_addr, ns->sin6_addr.s6_addr + 12, 4))
+	for (s = 0; s < c->nns; s++)
+		if (ns_addr(c, s, fam, &ns) && ns.sin6_port == from->sin6_port &&
+		    !(fam == AF_INET6 ? memcmp(&ns.sin6_addr, &from->sin6_addr, 16) :
+		      memcmp(&((struct sockaddr_in *)&ns)->sin_addr,
+		          &((const struct sockaddr_in *)from)->sin_addr, 4)))
 			return 1;
-	}
 	return 0;
 }
 
@@ -364,35 +379,22 @@ static int ask(const struct conf *c, const char *name, size_t len, struct want *
 		if (t >= end)
 			break;
 		if (t >= next) { /* (again) to every server, both queries */
-			int s, k;
+			int k;
 
-			for (s = 0; s < c->nns; s++)
-				for (k = 0; k < nq; k++) {
-					struct sockaddr_in sin;
-					const struct sockaddr_in6 *ns = &c->ns[s];
+			for (i = 0; i < c->nns; i++) {
+				socklen_t len = ns_addr(c, i, fam, &sa);
 
-					if (done[k])
-						continue;
-					if (fam == AF_INET6) {
+				for (k = 0; k < nq && len; k++)
+					if (!done[k])
 						sendto(fd, q[k], (size_t)qlen[k], 0,
-						    (const struct sockaddr *)ns, sizeof(*ns));
-						continue;
-					}
-					if (!IN6_IS_ADDR_V4MAPPED(&ns->sin6_addr))
-						continue;
-					memset(&sin, 0, sizeof(sin));
-					sin.sin_family = AF_INET;
-					sin.sin_port = ns->sin6_port;
-					memcpy(&sin.sin_addr, ns->sin6_addr.s6_addr + 12, 4);
-					sendto(fd, q[k], (size_t)qlen[k], 0,
-					    (struct sockaddr *)&sin, sizeof(sin));
-				}
+						    (struct sockaddr *)&sa, len);
+			}
 			next = t + step;
 		}
 		if (poll(&pfd, 1, (int)((next < end ? next : end) - t)) <= 0)
 			continue;
 		n = recvfrom(fd, r, sizeof(r), 0, (struct sockaddr *)&sa, &sl);
-		if (n <= 0 || !from_ns(c, (struct sockaddr *)&sa))
+		if (n <= 0 || !from_ns(c, fam, &sa))
 			continue;
 		for (i = 0; i < nq; i++) {
 			int rc;
