@@ -121,7 +121,7 @@ static: $(SRCS) $(TINYSRCS) $(HDRS)
 # The static binary's budget in bytes, and what each object costs in it.
 SIZE_BUDGET ?= 65536
 size: static
-	@for f in $(SRCS); do $(STATICCC) $(STDFLAGS) $(SIZEFLAGS) -c -o /tmp/sockit-size.o $$f && \
+	@for f in $(SRCS) $(TINYSRCS); do $(STATICCC) $(STDFLAGS) -DSOCKIT_TINY $(SIZEFLAGS) -c -o /tmp/sockit-size.o $$f && \
 		size /tmp/sockit-size.o | awk -v f=$$f 'NR == 2 { printf "%-22s %6d text %6d data %6d bss\n", f, $$1, $$2, $$3 }'; done
 	@rm -f /tmp/sockit-size.o
 	@s=$$(wc -c <sockit-static); echo "sockit-static: $$s bytes, budget $(SIZE_BUDGET)"; \
