@@ -213,6 +213,8 @@ static int mkquery(unsigned char *q, const char *name, size_t len, int type, uns
 	unsigned char *p = q + 13, *lab = q + 12;
 	size_t i;
 
+	if (len > 1 && name[len - 1] == '.') /* "example.com." from a search line */
+		len--;
 	if (!len || len > 253)
 		return 0;
 	memset(q, 0, 12);
