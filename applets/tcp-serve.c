@@ -441,22 +441,23 @@ static int is_tcpvar(const char *e)
 	return 0;
 }
 
+/* "TCP...IP=" and "TCP...PORT=" of sa, tcpvars[var] and the one after, in
+ * buf[var - 1] and buf[var]. */
 static void env_addr(char **env, int *n, char (*buf)[ADDR_STRLEN + 24], int var,
     const struct sockaddr *sa)
 {
 	char ip[ADDR_STRLEN];
 
 	addr_ip(sa, ip, sizeof(ip));
-	fmt_snprintf(buf[var], sizeof(buf[var]), "%s=%s", tcpvars[var], ip);
-	fmt_snprintf(buf[var + 1], sizeof(buf[var + 1]), "%s=%d", tcpvars[var + 1],
-	    addr_port(sa));
+	fmt_snprintf(buf[var - 1], sizeof(buf[0]), "%s=%s", tcpvars[var], ip);
+	fmt_snprintf(buf[var], sizeof(buf[0]), "%s=%d", tcpvars[var + 1], addr_port(sa));
+	env[(*n)++] = buf[var - 1];
 	env[(*n)++] = buf[var];
-	env[(*n)++] = buf[var + 1];
 }
 
 static char **child_env(int fd, const struct sockaddr *peer)
 {
-	static char buf[5][ADDR_STRLEN + 24];
+	static char buf[4][ADDR_STRLEN + 24];
 	struct sockaddr_storage local;
 	socklen_t ll = sizeof(local);
 	char **env, **e;

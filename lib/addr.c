@@ -158,12 +158,6 @@ static int pton4(const char *s, unsigned char *out)
 	}
 }
 
-static int hexval(char c)
-{
-	return c >= '0' && c <= '9' ? c - '0' :
-	    (c | 0x20) >= 'a' && (c | 0x20) <= 'f' ? (c | 0x20) - 'a' + 10 : -1;
-}
-
 int addr_pton(int family, const char *s, void *out)
 {
 	unsigned char a[16];
@@ -177,7 +171,7 @@ int addr_pton(int family, const char *s, void *out)
 	if (*s == ':' && *++s != ':') /* a leading ':' only as "::" */
 		return 0;
 	while ((c = *s++)) {
-		if ((d = hexval(c)) >= 0) {
+		if ((d = opt_hexval((unsigned char)c)) >= 0) {
 			if (++digits > 4)
 				return 0;
 			v = v << 4 | (unsigned)d;

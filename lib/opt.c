@@ -210,7 +210,8 @@ int xparse_int(const char *what, const char *s, int min, int max)
 	return n;
 }
 
-static int hexval(int c)
+/* A hex digit's value, or -1. */
+int opt_hexval(int c)
 {
 	if (c >= '0' && c <= '9')
 		return c - '0';
@@ -234,10 +235,10 @@ long opt_parse_hex(const char *s, size_t len, unsigned char *out)
 			i++;
 			continue;
 		}
-		hi = hexval((unsigned char)s[i]);
+		hi = opt_hexval((unsigned char)s[i]);
 		if (hi < 0 || i + 1 >= len)
 			return -1;
-		lo = hexval((unsigned char)s[i + 1]);
+		lo = opt_hexval((unsigned char)s[i + 1]);
 		if (lo < 0)
 			return -1;
 		out[n++] = (unsigned char)(hi << 4 | lo);

@@ -88,6 +88,7 @@ int opt_parse_secs(const char *s, int64_t *ms);
 int opt_parse_int(const char *s, int min, int max, int *n);
 /* hex text -> bytes; out must hold strlen(s)/2 bytes. Returns the byte count or -1. */
 long opt_parse_hex(const char *s, size_t len, unsigned char *out);
+int opt_hexval(int c);    /* a hex digit's value, or -1 */
 
 /* addr.c - ports, hosts, resolution, formatting. */
 #define ADDR_STRLEN 64     /* "[ffff:...:ffff%scope]:65535" */

@@ -68,11 +68,9 @@ static int aton(const char *s, unsigned char *out)
 		}
 		v[n] = 0;
 		for (;; s++, digits++) {
-			int d = *s >= '0' && *s <= '9' ? *s - '0' :
-			    *s >= 'a' && *s <= 'f' ? *s - 'a' + 10 :
-			    *s >= 'A' && *s <= 'F' ? *s - 'A' + 10 : 99;
+			int d = opt_hexval((unsigned char)*s);
 
-			if (d >= base)
+			if (d < 0 || d >= base)
 				break;
 			if ((v[n] = v[n] * (unsigned)base + (unsigned)d) > 0xffffffff)
 				return 0;
