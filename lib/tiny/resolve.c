@@ -20,7 +20,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "tiny.h"
@@ -332,14 +331,6 @@ static int from_ns(const struct conf *c, int fam, const struct sockaddr_in6 *fro
 	return 0;
 }
 
-static int64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* Ask the nameservers for name (len bytes): 0 with the addresses in w, or an
  * EAI_ code. */
 static int ask(const struct conf *c, const char *name, size_t len, struct want *w)
@@ -347,7 +338,7 @@ static int ask(const struct conf *c, const char *name, size_t len, struct want *
 	unsigned char q[2][280], r[1232];
 	int qlen[2], done[2] = { 0, 0 }, rcode[2] = { -1, -1 }, nq = 0, fd, i, fam;
 	int64_t end, next = 0, step;
-	unsigned id = (unsigned)now_ms() ^ (unsigned)getpid() << 8;
+	unsigned id = (unsigned)loop_now() ^ (unsigned)getpid() << 8;
 	struct sockaddr_in6 sa;
 
 	for (i = 0; i < 2; i++) /* A, AAAA */
@@ -368,10 +359,10 @@ static int ask(const struct conf *c, const char *name, size_t len, struct want *
 	}
 	if (fd < 0)
 		return EAI_SYSTEM;
-	end = now_ms() + (int64_t)c->timeout * 1000;
+	end = loop_now() + (int64_t)c->timeout * 1000;
 	step = (int64_t)c->timeout * 1000 / (c->attempts ? c->attempts : 1);
 	while (!(done[0] && (nq < 2 || done[1]))) {
-		int64_t t = now_ms();
+		int64_t t = loop_now();
 		struct pollfd pfd = { fd, POLLIN, 0 };
 		socklen_t sl = sizeof(sa);
 		ssize_t n;
