@@ -312,17 +312,27 @@ int io_write_dgram(const struct dgram_out *o, const void *buf, size_t n,
 	return io_write_all(o->fd, out, k);
 }
 
-/* The relay, after OpenBSD nc's readwrite(): one buffer per direction, the
- * socket non-blocking and driven by poll so that sending never stops us
- * reading (two full buffers would otherwise deadlock), stdout written through
- * in full as data arrives. Input EOF half-closes the socket; the socket's EOF
- * ends the relay. */
+/* The relay rule of SPEC: two independent directions, after OpenBSD nc's
+ * readwrite(). One buffer per direction; the socket non-blocking and driven by
+ * poll, so that sending never stops us reading (two full buffers would
+ * otherwise deadlock); stdout written through in full as data arrives. Input
+ * EOF half-closes the socket; the peer's EOF ends only its own direction. The
+ * exchange is over when both directions are: the rest of stdin still goes to
+ * a peer that half-closed first. A terminal on stdin is a person, who expects
+ * the peer's close to end the session, as telnet does. */
+static int relay_fail(const char *what, const char *peer, int err)
+{
+	log_msg("%s %s: %s", what, peer, log_strerror(err));
+	return EXIT_NET;
+}
+
 int io_relay(struct relay *r)
 {
 	char ibuf[65536], obuf[65536], raw[32768];
 	const char *send_p = r->msg;
 	size_t send_n = r->msg ? r->msglen : 0;
 	int in_eof = r->in < 0, shut = 0, prev_cr = 0, net_full = 0, net_eof = 0;
+	int net_hup = 0, tty = !in_eof && isatty(r->in);
 	int splice_in = !in_eof && !r->crlf && io_can_splice(r->in);
 	int splice_out = !r->hex && io_can_splice(r->out);
 	int64_t last = loop_now();
@@ -331,31 +341,28 @@ int io_relay(struct relay *r)
 
 	if (r->hex)
 		hexdump_init(&hd, r->out);
-	if (sock_set_nonblock(r->net, 1) < 0) {
-		log_msg("%s: %s", r->peer, log_strerror(errno));
-		return EXIT_NET;
-	}
+	if (sock_set_nonblock(r->net, 1) < 0)
+		return relay_fail("socket", r->peer, errno);
 	for (;;) {
-		int timeout = -1, rc, npfd = 3;
+		int timeout = -1, rc, sending;
 
-		/* The server's EOF ends the relay, once what we had in hand (MSG,
-		 * or a chunk of input already read) is sent: a server that
-		 * half-closes first may still be reading. */
-		if (net_eof && !send_n)
-			break;
 		if (in_eof && !send_n && !shut && !r->no_shutdown) {
-			if (shutdown(r->net, SHUT_WR) < 0 && errno != ENOTCONN) {
-				log_msg("shutdown %s: %s", r->peer, log_strerror(errno));
-				return EXIT_NET;
-			}
+			if (shutdown(r->net, SHUT_WR) < 0 && errno != ENOTCONN)
+				return relay_fail("shutdown", r->peer, errno);
 			shut = 1;
 		}
-		pfd[0].fd = r->net;
+		sending = !in_eof || send_n;
+		if (net_eof && (!sending || tty))
+			break;
+		/* A peer gone both ways (a Unix peer's close) keeps POLLHUP up:
+		 * the socket is watched again only for the next write, which then
+		 * fails and says why. */
+		pfd[0].fd = net_hup && !send_n && !net_full ? -1 : r->net;
 		pfd[0].events = (net_eof ? 0 : POLLIN) | (send_n || net_full ? POLLOUT : 0);
 		pfd[1].fd = r->stop;
 		pfd[1].events = POLLIN;
 		/* Input is read only when the socket can take it (poll skips fd -1). */
-		pfd[2].fd = !in_eof && !send_n && !net_full && !net_eof ? r->in : -1;
+		pfd[2].fd = !in_eof && !send_n && !net_full ? r->in : -1;
 		pfd[2].events = POLLIN;
 		if (r->idle_ms) {
 			int64_t left = last + r->idle_ms - loop_now();
@@ -367,7 +374,7 @@ int io_relay(struct relay *r)
 			}
 			timeout = left > 0x7fffffff ? 0x7fffffff : (int)left;
 		}
-		rc = poll(pfd, npfd, timeout);
+		rc = poll(pfd, 3, timeout);
 		if (rc < 0) {
 			if (errno == EINTR)
 				continue;
@@ -383,38 +390,40 @@ int io_relay(struct relay *r)
 
 			if (splice_out) {
 				n = io_splice(r->net, r->out, 1 << 20, 0);
-				if (n < 0 && errno == EPIPE) {
-					log_msg("write stdout: %s", log_strerror(errno));
-					return EXIT_NET;
-				}
+				if (n < 0 && errno == EPIPE)
+					return relay_fail("write", "stdout", errno);
 			} else {
 				n = io_read(r->net, obuf, sizeof(obuf));
 			}
-			if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK) {
-				log_msg("read %s: %s", r->peer, log_strerror(errno));
-				return EXIT_NET;
-			}
+			if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK)
+				return relay_fail("read", r->peer, errno);
 			if (n == 0)
 				net_eof = 1;
 			if (n > 0) {
 				last = loop_now();
 				r->rcvd += n;
 				if (!splice_out && (r->hex ? hexdump_feed(&hd, obuf, n) :
-				     io_write_all(r->out, obuf, n)) < 0) {
-					log_msg("write stdout: %s", log_strerror(errno));
-					return EXIT_NET;
-				}
+				     io_write_all(r->out, obuf, n)) < 0)
+					return relay_fail("write", "stdout", errno);
 			}
+		} else if (net_eof && (pfd[0].revents & (POLLERR | POLLHUP))) {
+			int err = 0;
+			socklen_t el = sizeof(err);
+
+			/* A reset after the peer's FIN: what is still to send cannot
+			 * arrive, and a reset never passes for a clean end. */
+			if (pfd[0].revents & POLLERR &&
+			    getsockopt(r->net, SOL_SOCKET, SO_ERROR, &err, &el) == 0 && err)
+				return relay_fail("write", r->peer, err);
+			net_hup = 1;
 		}
-		if (net_full && (pfd[0].revents & (POLLOUT | POLLERR)))
+		if (net_full && (pfd[0].revents & (POLLOUT | POLLERR | POLLHUP)))
 			net_full = 0;
-		if (send_n && (pfd[0].revents & (POLLOUT | POLLERR))) {
+		if (send_n && (pfd[0].revents & (POLLOUT | POLLERR | POLLHUP))) {
 			ssize_t n = write(r->net, send_p, send_n);
 
-			if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
-				log_msg("write %s: %s", r->peer, log_strerror(errno));
-				return EXIT_NET;
-			}
+			if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
+				return relay_fail("write", r->peer, errno);
 			if (n > 0) {
 				last = loop_now();
 				r->sent += n;
@@ -422,7 +431,9 @@ int io_relay(struct relay *r)
 				send_n -= n;
 			}
 		}
-		if (splice_in && pfd[2].fd >= 0 && (pfd[2].revents & (POLLIN | POLLHUP | POLLERR))) {
+		if (pfd[2].fd < 0 || !(pfd[2].revents & (POLLIN | POLLHUP | POLLERR)))
+			continue;
+		if (splice_in) {
 			ssize_t n = io_splice(r->in, r->net, 1 << 20, 1);
 
 			if (n > 0) {
@@ -433,18 +444,15 @@ int io_relay(struct relay *r)
 			} else if (errno == EAGAIN) {
 				net_full = 1; /* or the pipe was empty: poll says which */
 			} else {
-				log_msg("write %s: %s", r->peer, log_strerror(errno));
-				return EXIT_NET;
+				return relay_fail("write", r->peer, errno);
 			}
-		} else if (pfd[2].fd >= 0 && (pfd[2].revents & (POLLIN | POLLHUP | POLLERR))) {
+		} else {
 			ssize_t n = io_read(r->in, r->crlf ? raw : ibuf,
 			    r->crlf ? sizeof(raw) : sizeof(ibuf));
 
 			if (n < 0) {
-				if (errno != EAGAIN && errno != EWOULDBLOCK) {
-					log_msg("read stdin: %s", log_strerror(errno));
-					return EXIT_NET;
-				}
+				if (errno != EAGAIN && errno != EWOULDBLOCK)
+					return relay_fail("read", "stdin", errno);
 			} else if (n == 0) {
 				in_eof = 1;
 			} else {
@@ -453,9 +461,7 @@ int io_relay(struct relay *r)
 			}
 		}
 	}
-	if (r->hex && hexdump_end(&hd) < 0) {
-		log_msg("write stdout: %s", log_strerror(errno));
-		return EXIT_NET;
-	}
+	if (r->hex && hexdump_end(&hd) < 0)
+		return relay_fail("write", "stdout", errno);
 	return EXIT_OK;
 }
