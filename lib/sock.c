@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "sockit.h"
@@ -161,23 +162,40 @@ int xlisten(const char *host, int port, int family, int type, int reuse,
 	return fd;
 }
 
+/* SPEC's rule: a new or regular FILE is replaced atomically (a temporary file
+ * beside it, then rename), so a reader never sees half a number; anything
+ * else (a symlink, a FIFO, a terminal, /dev/stdout) is written in place, never
+ * replaced. The temporary name is short, so that any FILE that fits fits. */
 void xwrite_port_file(const char *path, int fd)
 {
 	struct sockaddr_storage ss;
 	socklen_t sl = sizeof(ss);
-	char tmp[4096], line[16];
-	int tfd, n;
+	struct stat sb;
+	char tmp[PATH_MAX], line[16];
+	const char *slash = strrchr(path, '/');
+	int tfd = -1, n, i, dirlen = slash ? (int)(slash - path + 1) : 0;
 
 	if (getsockname(fd, (struct sockaddr *)&ss, &sl) < 0)
 		xdie(EXIT_NET, "getsockname: %s", log_strerror(errno));
-	if ((size_t)fmt_snprintf(tmp, sizeof(tmp), "%s.%ld.tmp", path, (long)getpid()) >= sizeof(tmp))
-		xdie(EXIT_USAGE, "port file name too long");
 	n = fmt_snprintf(line, sizeof(line), "%d\n", addr_port((struct sockaddr *)&ss));
-	/* Write a temporary file and rename it, so a reader never sees half a number. */
-	tfd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	if (lstat(path, &sb) == 0 && !S_ISREG(sb.st_mode)) {
+		tfd = open(path, O_WRONLY | O_CREAT | O_NOCTTY | O_CLOEXEC, 0644);
+		if (tfd < 0 || fstat(tfd, &sb) < 0 || (S_ISREG(sb.st_mode) && ftruncate(tfd, 0) < 0) ||
+		    io_write_all(tfd, line, (size_t)n) < 0 || close(tfd) < 0)
+			xdie(EXIT_NET, "port file %s: %s", path, log_strerror(errno));
+		return;
+	}
+	for (i = 0; tfd < 0 && i < 100; i++) {
+		if ((size_t)fmt_snprintf(tmp, sizeof(tmp), "%.*s.sockit%ld.%d", dirlen, path,
+		    (long)getpid(), i) >= sizeof(tmp))
+			xdie(EXIT_USAGE, "port file %s: %s", path, log_strerror(ENAMETOOLONG));
+		tfd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+		if (tfd < 0 && errno != EEXIST)
+			break;
+	}
 	if (tfd < 0)
-		xdie(EXIT_NET, "port file %s: %s", tmp, log_strerror(errno));
-	if (io_write_all(tfd, line, n) < 0 || close(tfd) < 0 || rename(tmp, path) < 0) {
+		xdie(EXIT_NET, "port file %s: %s", path, log_strerror(errno));
+	if (io_write_all(tfd, line, (size_t)n) < 0 || close(tfd) < 0 || rename(tmp, path) < 0) {
 		int e = errno;
 
 		unlink(tmp);
