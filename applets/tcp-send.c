@@ -57,7 +57,7 @@ struct cfg {
 
 static int connect_until(struct addrinfo *ai, const struct cfg *c, char *where, size_t size)
 {
-	struct sock_opts so = { c->source, 0, -1 };
+	struct sock_opts so = { c->source, 0, -1, 0 };
 	int64_t start = loop_now(), pause = 20;
 	int err = 0;
 

@@ -115,6 +115,19 @@ int udp_listen_main(int argc, char **argv)
 		family = group->ai_family;
 		if (iface && !(ifindex = if_nametoindex(iface)))
 			xusage("--iface %s: no such interface", iface);
+		if (bind) {
+			/* The kernel delivers to a socket only what was sent to its
+			 * bound address: a unicast one never sees the group's. */
+			struct addrinfo *b = xresolve(bind, port, family, SOCK_DGRAM, 1);
+			char bip[ADDR_STRLEN], gip[ADDR_STRLEN];
+
+			addr_ip(b->ai_addr, bip, sizeof(bip));
+			addr_ip(group->ai_addr, gip, sizeof(gip));
+			addr_free(b);
+			if (strcmp(bip, gip) && strcmp(bip, "0.0.0.0") && strcmp(bip, "::"))
+				xusage("-b %s with --group: a socket bound to a unicast address "
+				    "receives no multicast; leave -b out or use -b %s", bind, gname);
+		}
 	}
 
 	sigfd = loop_signals(sigs, 2);

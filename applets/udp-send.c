@@ -1,6 +1,7 @@
 /* udp-send - UDP sender: MSG as one datagram, or each line of stdin as one;
  * with -w, print the replies as udp-listen does. */
 #include <errno.h>
+#include <net/if.h>
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,7 +21,9 @@ static const char usage[] =
 "                       exit 0 if any came, 4 if none\n"
 "      --raw            all of stdin is one datagram; replies as received\n"
 "  -B, --broadcast      allow sending to a broadcast address\n"
-"      --ttl N          hop limit (0-255) for unicast and multicast datagrams\n"
+"      --ttl N          hop limit (1-255); 0 (this host only) for a multicast\n"
+"                       HOST only\n"
+"      --iface NAME     the interface multicast datagrams leave by\n"
 "  -s, --source ADDR    send from local address ADDR\n"
 "  -n, --no-newline     do not add a newline to MSG\n"
 "      --crlf           end lines with CRLF (MSG and stdin)\n"
@@ -33,13 +36,14 @@ static const char usage[] =
 "  -h, --help           this text\n";
 
 enum { O_TIMEOUT = 1, O_RAW, O_BROADCAST, O_TTL, O_SOURCE, O_NONL, O_CRLF, O_HEX,
-	O_HEXDUMP };
+	O_HEXDUMP, O_IFACE };
 
 static const struct opt_def opts[] = {
 	{ 'w', "timeout", 1, O_TIMEOUT },
 	{ 0, "raw", 0, O_RAW },
 	{ 'B', "broadcast", 0, O_BROADCAST },
 	{ 0, "ttl", 1, O_TTL },
+	{ 0, "iface", 1, O_IFACE },
 	{ 's', "source", 1, O_SOURCE },
 	{ 'n', "no-newline", 0, O_NONL },
 	{ 0, "crlf", 0, O_CRLF },
@@ -172,11 +176,11 @@ static void send_lines(int want_replies)
 
 int udp_send_main(int argc, char **argv)
 {
-	struct sock_opts so = { NULL, 0, -1 };
+	struct sock_opts so = { NULL, 0, -1, 0 };
 	struct opt_state st;
-	struct addrinfo *ai;
+	static struct addrinfo *ai; /* static: still reachable when an error exits */
 	char hostbuf[1024], srcbuf[1024];
-	const char *host;
+	const char *host, *iface = NULL;
 	static char *msg; /* static: still reachable when an error exits */
 	size_t msglen = 0;
 	int id, port, family, raw = 0, nonl = 0;
@@ -194,6 +198,7 @@ int udp_send_main(int argc, char **argv)
 		case O_CRLF: U.flags |= XMSG_CRLF; break;
 		case O_HEX: U.flags |= XMSG_HEX; break;
 		case O_HEXDUMP: U.out.hex = 1; break;
+		case O_IFACE: iface = st.arg; break;
 		}
 	}
 	family = st.family;
@@ -237,6 +242,16 @@ int udp_send_main(int argc, char **argv)
 	}
 
 	ai = xresolve(host, port, family, SOCK_DGRAM, 0);
+	if (so.ttl == 0 || iface) {
+		struct addrinfo *a;
+
+		for (a = ai; a; a = a->ai_next)
+			if (!sock_is_multicast(a->ai_addr))
+				xusage("%s goes with a multicast group: %s is not one",
+				    iface ? "--iface" : "--ttl 0", argv[0]);
+		if (iface && !(so.ifindex = if_nametoindex(iface)))
+			xusage("--iface %s: no such interface", iface);
+	}
 	U.fd = sock_connect(ai, &so, 0, U.where, sizeof(U.where));
 	if (U.fd < 0) {
 		int e = errno;
@@ -285,7 +300,8 @@ int udp_send_main(int argc, char **argv)
 				last = loop_now();
 		}
 	}
-	log_verbose("sent %ld datagrams, received %ld", U.sent, U.rcvd);
+	log_verbose("sent %ld datagram%s, received %ld", U.sent, U.sent == 1 ? "" : "s",
+	    U.rcvd);
 	if (idle && !U.rcvd)
 		return EXIT_TIMEOUT;
 	return EXIT_OK;

@@ -237,10 +237,12 @@ void log_init_process(void)
 	int fd;
 
 	/* A closed 0, 1 or 2 would be reused by the first socket we open, and a
-	 * message meant for stderr would then go to a client. */
+	 * message meant for stderr would then go to a client. A closed stdout
+	 * stays an error: /dev/null opened for reading makes every write to it
+	 * fail with EBADF, as it would have, instead of discarding the data. */
 	for (fd = 0; fd < 3; fd++) {
 		if (fcntl(fd, F_GETFD) == -1 && errno == EBADF) {
-			int nfd = open("/dev/null", O_RDWR);
+			int nfd = open("/dev/null", fd == 1 ? O_RDONLY : O_RDWR);
 
 			if (nfd < 0)
 				_exit(EXIT_NET);

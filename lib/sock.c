@@ -217,6 +217,8 @@ static int connect_one(const struct addrinfo *ai, const struct sock_opts *o, int
 		goto fail;
 	if (o && o->ttl >= 0 && sock_set_ttl(fd, ai->ai_family, o->ttl) < 0)
 		goto fail;
+	if (o && o->ifindex && sock_set_mcast_if(fd, ai->ai_family, o->ifindex) < 0)
+		goto fail;
 	if (source) {
 		struct addrinfo *src = NULL, *s;
 
@@ -458,10 +460,33 @@ int sock_join_group(int fd, const struct sockaddr *g, socklen_t glen, unsigned i
 }
 
 /* Hop limit for unicast and multicast datagrams alike. */
-int sock_set_ttl(int fd, int family, int ttl)
+/* The interface multicast datagrams leave by (udp-send --iface). */
+int sock_set_mcast_if(int fd, int family, unsigned ifindex)
 {
 	if (family == AF_INET6) {
-		if (setsockopt(fd, IPPROTO_IPV6, IPV6_UNICAST_HOPS, &ttl, sizeof(ttl)) < 0 ||
+		int i = (int)ifindex;
+
+		return setsockopt(fd, IPPROTO_IPV6, IPV6_MULTICAST_IF, &i, sizeof(i));
+	}
+#ifdef __linux__
+	{
+		struct ip_mreqn mr;
+
+		memset(&mr, 0, sizeof(mr));
+		mr.imr_ifindex = (int)ifindex;
+		return setsockopt(fd, IPPROTO_IP, IP_MULTICAST_IF, &mr, sizeof(mr));
+	}
+#else
+	errno = ENOTSUP; /* naming an IPv4 interface by index needs ip_mreqn */
+	return -1;
+#endif
+}
+
+int sock_set_ttl(int fd, int family, int ttl)
+{
+	/* 0 is for multicast only (this host): unicast has no such hop limit. */
+	if (family == AF_INET6) {
+		if ((ttl && setsockopt(fd, IPPROTO_IPV6, IPV6_UNICAST_HOPS, &ttl, sizeof(ttl)) < 0) ||
 		    setsockopt(fd, IPPROTO_IPV6, IPV6_MULTICAST_HOPS, &ttl, sizeof(ttl)) < 0)
 			return -1;
 		return 0;
@@ -469,7 +494,7 @@ int sock_set_ttl(int fd, int family, int ttl)
 	{
 		unsigned char mttl = (unsigned char)ttl;
 
-		if (setsockopt(fd, IPPROTO_IP, IP_TTL, &ttl, sizeof(ttl)) < 0 ||
+		if ((ttl && setsockopt(fd, IPPROTO_IP, IP_TTL, &ttl, sizeof(ttl)) < 0) ||
 		    setsockopt(fd, IPPROTO_IP, IP_MULTICAST_TTL, &mttl, sizeof(mttl)) < 0)
 			return -1;
 	}

@@ -120,6 +120,7 @@ struct sock_opts {
 	const char *source;     /* local address, or NULL */
 	int broadcast;          /* SO_BROADCAST */
 	int ttl;                /* hop limit, or -1 */
+	unsigned ifindex;       /* multicast: the interface to send by, or 0 */
 };
 int sock_connect(struct addrinfo *ai, const struct sock_opts *o, int64_t timeout_ms,
                  char *where, size_t size);
@@ -139,6 +140,7 @@ ssize_t sock_recv_dgram(int fd, void *buf, size_t len, struct dgram *d);
 ssize_t sock_send_reply(int fd, const void *buf, size_t len, const struct dgram *d);
 int sock_join_group(int fd, const struct sockaddr *g, socklen_t glen, unsigned ifindex);
 int sock_set_ttl(int fd, int family, int ttl);
+int sock_set_mcast_if(int fd, int family, unsigned ifindex);
 int sock_is_multicast(const struct sockaddr *sa);
 
 /* io.c - full reads and writes, the stdin/stdout <-> socket relay. */

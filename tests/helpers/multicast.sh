@@ -52,3 +52,31 @@ is_rc 0
 wait_exit "$BC" 10; is_rc 0
 is_file "$TMP/bc.out" <(printf 'broadcast\n')
 end
+
+begin "udp-send --iface: the datagram leaves by the interface named, not by the route"
+ip link add mc2 type veth peer name mc3 && ip link set mc2 up && ip link set mc3 up
+listen gi --group 239.7.7.8 --iface mc2 -n 1 0
+GI=$SPID
+run "$SOCKIT" udp-send --iface mc2 239.7.7.8 "$PORT" "by mc2"
+is_rc 0
+wait_exit "$GI" 10; is_rc 0
+is_file "$TMP/gi.out" <(printf 'by mc2\n')
+end
+
+begin "udp-send --ttl 0 to a group: this host's members still get it"
+listen gz --group 239.7.7.9 --iface mc0 -n 1 0
+GZ=$SPID
+run "$SOCKIT" udp-send --ttl 0 239.7.7.9 "$PORT" "ttl zero"
+is_rc 0
+wait_exit "$GZ" 10; is_rc 0
+is_file "$TMP/gz.out" <(printf 'ttl zero\n')
+end
+
+begin "udp-listen -b GROUP --group GROUP receives"
+listen gb --group 239.7.7.10 --iface mc0 -b 239.7.7.10 -n 1 0
+GB=$SPID
+run "$SOCKIT" udp-send 239.7.7.10 "$PORT" bound
+is_rc 0
+wait_exit "$GB" 10; is_rc 0
+is_file "$TMP/gb.out" <(printf 'bound\n')
+end
