@@ -138,18 +138,22 @@ static int next(struct opt_state *st, const struct opt_def *defs)
 }
 
 /* SECS: digits, optionally a dot and more digits. Milliseconds, rounded up, so
- * that a tiny non-zero wait never turns into "off". */
+ * that a tiny non-zero wait never turns into "off". -1: not SECS; -2: more
+ * than OPT_SECS_MAX. */
 int opt_parse_secs(const char *s, int64_t *ms)
 {
 	int64_t whole = 0, frac = 0, scale = 1000;
 	const char *p = s;
+	int big = 0;
 
 	if (*p < '0' || *p > '9')
 		return -1;
 	for (; *p >= '0' && *p <= '9'; p++) {
 		whole = whole * 10 + (*p - '0');
-		if (whole > 100000000) /* three years: more is surely a mistake */
-			return -1;
+		if (whole > OPT_SECS_MAX) { /* three years: more is surely a mistake */
+			big = 1;
+			whole = OPT_SECS_MAX;
+		}
 	}
 	if (*p == '.') {
 		p++;
@@ -167,6 +171,8 @@ int opt_parse_secs(const char *s, int64_t *ms)
 	}
 	if (*p)
 		return -1;
+	if (big || (whole == OPT_SECS_MAX && frac))
+		return -2;
 	*ms = whole * 1000 + frac;
 	return 0;
 }
@@ -193,7 +199,11 @@ int64_t xparse_secs(const char *what, const char *s)
 {
 	int64_t ms;
 
-	if (opt_parse_secs(s, &ms) < 0)
+	int rc = opt_parse_secs(s, &ms);
+
+	if (rc == -2)
+		xusage("bad %s '%s': too large (%d seconds at most)", what, s, OPT_SECS_MAX);
+	if (rc < 0)
 		xusage("bad %s '%s': want seconds, like 5 or 0.25", what, s);
 	return ms;
 }

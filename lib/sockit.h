@@ -82,6 +82,7 @@ struct opt_state {
 };
 void opt_init(struct opt_state *st, int argc, char **argv, const char *usage);
 int opt_next(struct opt_state *st, const struct opt_def *defs);
+#define OPT_SECS_MAX 100000000 /* seconds: about three years */
 int64_t xparse_secs(const char *what, const char *s);  /* milliseconds; 0 = off */
 int xparse_int(const char *what, const char *s, int min, int max);
 int opt_parse_secs(const char *s, int64_t *ms);

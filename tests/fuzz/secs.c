@@ -8,7 +8,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	int n = -1;
 
 	if (opt_parse_secs(s, &ms) == 0) {
-		if (ms < 0 || ms > (int64_t)100000001 * 1000 || strspn(s, "0123456789.") != strlen(s))
+		if (ms < 0 || ms > (int64_t)OPT_SECS_MAX * 1000 || strspn(s, "0123456789.") != strlen(s))
 			abort();
 	}
 	if (opt_parse_int(s, 1, 65535, &n) == 0 && (n < 1 || n > 65535 || atol(s) != n))
