@@ -1,5 +1,8 @@
 /* addr.c - ports and hosts as users write them, getaddrinfo, and addresses shown
  * numerically ("127.0.0.1:80", "[::1]:80"; a v4-mapped address as plain IPv4). */
+#ifdef __linux__
+#define _GNU_SOURCE /* EAI_NODATA, EAI_ADDRFAMILY: glibc returns them */
+#endif
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
@@ -90,13 +93,22 @@ void addr_free(struct addrinfo *ai)
 #endif
 }
 
+/* One wording in every build (glibc and musl word these differently). */
 static const char *gai_text(int rc)
 {
-#ifdef SOCKIT_TINY
-	return tiny_gai_strerror(rc);
-#else
-	return gai_strerror(rc);
+	switch (rc) {
+	case EAI_NONAME: return "name does not resolve";
+	case EAI_AGAIN: return "temporary failure in name resolution";
+	case EAI_MEMORY: return "out of memory";
+	case EAI_FAMILY: return "address family not supported";
+#ifdef EAI_NODATA
+	case EAI_NODATA: return "no address associated with hostname";
 #endif
+#ifdef EAI_ADDRFAMILY
+	case EAI_ADDRFAMILY: return "no address associated with hostname";
+#endif
+	}
+	return "non-recoverable failure in name resolution";
 }
 
 struct addrinfo *xresolve(const char *host, int port, int family, int socktype, int passive)
@@ -107,7 +119,7 @@ struct addrinfo *xresolve(const char *host, int port, int family, int socktype, 
 	if (rc == EAI_SYSTEM)
 		xdie(EXIT_RESOLVE, "resolve %s: %s", host, log_strerror(errno));
 	if (rc)
-		xdie(EXIT_RESOLVE, "resolve %s: %s%s", host, log_lower(gai_text(rc)),
+		xdie(EXIT_RESOLVE, "resolve %s: %s%s", host, gai_text(rc),
 		    family == AF_INET ? " (IPv4 only, -4)" :
 		    family == AF_INET6 ? " (IPv6 only, -6)" : "");
 	return res;

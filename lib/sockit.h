@@ -210,7 +210,6 @@ int tiny_user(const char *name, uid_t *uid, gid_t *gid);    /* 0, or -1: not fou
 int tiny_group(const char *name, gid_t *gid);
 int tiny_getaddrinfo(const char *host, int port, int family, int socktype,
                      struct addrinfo **res);   /* 0, or an EAI_ code */
-const char *tiny_gai_strerror(int rc);
 int tiny_service(const char *name, const char *proto);     /* the port, or -1 */
 
 /* loop.c - the event loop: epoll on Linux, poll elsewhere; one API. */

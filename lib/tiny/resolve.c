@@ -114,10 +114,16 @@ static int numeric(const char *s, unsigned char *a, unsigned *scope)
 	buf[len] = 0;
 	if (!addr_pton(AF_INET6, buf, a))
 		return 0;
+	/* glibc's rule, so that both builds agree: an interface name is a
+	 * scope only of a link-local address (fe80::/10, ff01::/16, ff02::/16);
+	 * a number is one of any. */
 	if (pct) {
+		int ll = (a[0] == 0xfe && (a[1] & 0xc0) == 0x80) ||
+		    (a[0] == 0xff && ((a[1] & 15) == 1 || (a[1] & 15) == 2));
+
 		if (opt_parse_int(pct + 1, 0, INT_MAX, &id) == 0)
 			*scope = (unsigned)id;
-		else if (!(*scope = if_nametoindex(pct + 1)))
+		else if (!ll || !(*scope = if_nametoindex(pct + 1)))
 			return 0;
 	}
 	return AF_INET6;
@@ -570,13 +576,6 @@ int tiny_getaddrinfo(const char *host, int port, int family, int socktype,
 	return 0;
 }
 
-const char *tiny_gai_strerror(int rc)
-{
-	return rc == EAI_NONAME ? "Name does not resolve" :
-	    rc == EAI_AGAIN ? "Try again" :
-	    rc == EAI_NODATA ? "No address associated with hostname" :
-	    rc == EAI_MEMORY ? "Out of memory" : "Non-recoverable error";
-}
 
 struct serv {
 	const char *name, *proto;
