@@ -125,8 +125,7 @@ int udp_listen_main(int argc, char **argv)
 			addr_ip(group->ai_addr, gip, sizeof(gip));
 			addr_free(b);
 			if (strcmp(bip, gip) && strcmp(bip, "0.0.0.0") && strcmp(bip, "::"))
-				xusage("-b %s with --group: a socket bound to a unicast address "
-				    "receives no multicast; leave -b out or use -b %s", bind, gname);
+				xusage("-b %s receives no multicast: use -b %s or no -b", bind, gname);
 		}
 	}
 

@@ -99,16 +99,15 @@ static const char *gai_text(int rc)
 	switch (rc) {
 	case EAI_NONAME: return "name does not resolve";
 	case EAI_AGAIN: return "temporary failure in name resolution";
-	case EAI_MEMORY: return "out of memory";
-	case EAI_FAMILY: return "address family not supported";
 #ifdef EAI_NODATA
-	case EAI_NODATA: return "no address associated with hostname";
+	case EAI_NODATA:
 #endif
 #ifdef EAI_ADDRFAMILY
-	case EAI_ADDRFAMILY: return "no address associated with hostname";
+	case EAI_ADDRFAMILY:
 #endif
+		return "no address associated with hostname";
 	}
-	return "non-recoverable failure in name resolution";
+	return "name resolution failed";
 }
 
 struct addrinfo *xresolve(const char *host, int port, int family, int socktype, int passive)

@@ -173,7 +173,7 @@ void xwrite_port_file(const char *path, int fd)
 	struct stat sb;
 	char tmp[PATH_MAX], line[16];
 	const char *slash = strrchr(path, '/');
-	int tfd = -1, n, i, dirlen = slash ? (int)(slash - path + 1) : 0;
+	int tfd, n, dirlen = slash ? (int)(slash - path + 1) : 0;
 
 	if (getsockname(fd, (struct sockaddr *)&ss, &sl) < 0)
 		xdie(EXIT_NET, "getsockname: %s", log_strerror(errno));
@@ -185,15 +185,11 @@ void xwrite_port_file(const char *path, int fd)
 			xdie(EXIT_NET, "port file %s: %s", path, log_strerror(errno));
 		return;
 	}
-	for (i = 0; tfd < 0 && i < 100; i++) {
-		if ((size_t)fmt_snprintf(tmp, sizeof(tmp), "%.*s.sockit%ld.%d", dirlen, path,
-		    (long)getpid(), i) >= sizeof(tmp))
-			xdie(EXIT_USAGE, "port file %s: %s", path, log_strerror(ENAMETOOLONG));
-		tfd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-		if (tfd < 0 && errno != EEXIST)
-			break;
-	}
-	if (tfd < 0)
+	/* O_EXCL: a file of that name that is not ours is never overwritten. */
+	errno = ENAMETOOLONG;
+	if ((size_t)fmt_snprintf(tmp, sizeof(tmp), "%.*s.sockit%ld", dirlen, path,
+	    (long)getpid()) >= sizeof(tmp) ||
+	    (tfd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644)) < 0)
 		xdie(EXIT_NET, "port file %s: %s", path, log_strerror(errno));
 	if (io_write_all(tfd, line, (size_t)n) < 0 || close(tfd) < 0 || rename(tmp, path) < 0) {
 		int e = errno;
