@@ -205,6 +205,62 @@ struct priv {
 void xpriv_lookup(struct priv *p, const char *spec);       /* exits 2 on an unknown name */
 void xpriv_drop(const struct priv *p);                     /* exits 1 when it cannot */
 
+/* serve.c - the stream server of every serving applet (tcp-serve, unix-serve). */
+enum { SERVE_ECHO, SERVE_PRINT, SERVE_DISCARD, SERVE_STDIO, SERVE_EXEC };
+struct idlist {
+	long *v;
+	int n, cap;
+};
+struct serve {
+	int mode, max, count, per, hexdump, crlf;
+	int64_t idle, accept_timeout;
+	char **prog;                /* PROGRAM's argv */
+	const char *where;          /* the listening address, for messages */
+	int local;                  /* a Unix socket: clients are credentials */
+	const char *localvar;       /* "UNIXLOCALPATH=PATH" for PROGRAM */
+	struct acl acl;             /* --allow/--deny */
+	struct idlist users, groups; /* --allow-user/--allow-group */
+	struct priv priv;           /* --user */
+	int nmodes;                 /* internal: the mode options seen */
+	const char *modeopt;
+};
+/* The options every server takes; serve_option handles their ids. */
+enum { SV_ECHO = 100, SV_PRINT, SV_DISCARD, SV_STDIO, SV_SH, SV_MAX, SV_COUNT, SV_ONCE,
+	SV_TIMEOUT, SV_ACCEPT_TIMEOUT, SV_HEXDUMP, SV_CRLF, SV_USER };
+#define SERVE_OPTS \
+	{ 0, "echo", 0, SV_ECHO }, { 'o', "print", 0, SV_PRINT }, \
+	{ 0, "discard", 0, SV_DISCARD }, { 'i', "stdio", 0, SV_STDIO }, \
+	{ 0, "sh", 1, SV_SH }, { 'c', "max-clients", 1, SV_MAX }, \
+	{ 'n', "count", 1, SV_COUNT }, { 0, "once", 0, SV_ONCE }, \
+	{ 'w', "timeout", 1, SV_TIMEOUT }, { 0, "accept-timeout", 1, SV_ACCEPT_TIMEOUT }, \
+	{ 'X', "hexdump", 0, SV_HEXDUMP }, { 0, "crlf", 0, SV_CRLF }, \
+	{ 0, "user", 1, SV_USER }
+/* The usage lines they share: the modes, then the limits. */
+#define SERVE_USAGE_MODES \
+"      --echo             send every byte back to its client (the default)\n" \
+"  -o, --print            write received bytes to stdout\n" \
+"      --discard          read and drop received bytes\n" \
+"  -i, --stdio            relay one client to stdin/stdout, then exit (nc -l)\n" \
+"  PROGRAM [ARG...]       run PROGRAM per connection, stdin/stdout on the socket\n" \
+"      --sh CMD           run /bin/sh -c CMD per connection\n"
+#define SERVE_USAGE_LIMITS \
+"  -c, --max-clients N    at most N connections at once; others wait\n" \
+"                         (default 40 with PROGRAM, 16384 otherwise)\n" \
+"      --user USER[:GROUP] after binding, run as USER (and GROUP)\n" \
+"  -n, --count N          exit 0 once N connections were accepted and ended\n" \
+"      --once             same as -n 1\n" \
+"  -w, --timeout SECS     close a connection idle for SECS (built-in modes)\n" \
+"      --accept-timeout SECS\n" \
+"                         stop when SECS pass with no client: exit 0 if one\n" \
+"                         was served, 4 if none came\n"
+#define SERVE_USAGE_STDIO \
+"  -X, --hexdump          with -i: show received data as 'hexdump -C' does\n" \
+"      --crlf             with -i: send stdin's LF line ends as CRLF\n"
+int serve_option(struct serve *c, int id, const struct opt_state *st); /* 1: it was one */
+void serve_check(struct serve *c, int argc, char **argv); /* PROGRAM..., conflicts */
+void serve_init(struct serve *c);        /* before listening: fds, loop, signals */
+int serve_run(struct serve *c, int lfd); /* returns only with -i: its exit status */
+
 /* lib/tiny/ - the static build's own malloc, resolver and user lookup. */
 int tiny_user(const char *name, uid_t *uid, gid_t *gid);    /* 0, or -1: not found */
 int tiny_group(const char *name, gid_t *gid);
