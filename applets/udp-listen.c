@@ -61,8 +61,7 @@ static const struct opt_def opts[] = {
 
 int udp_listen_main(int argc, char **argv)
 {
-	static const int sigs[] = { SIGINT, SIGTERM };
-	static char buf[65536]; /* the largest datagram fits whole */
+	struct dgram_rx rx;
 	struct dgram_out out = { 1, 0, 0, 0 };
 	struct opt_state st;
 	static struct acl acl; /* static: still reachable when an error exits */
@@ -72,8 +71,7 @@ int udp_listen_main(int argc, char **argv)
 	const char *bind = NULL, *portfile = NULL, *gname = NULL, *iface = NULL;
 	unsigned ifindex = 0;
 	int id, port, fd, sigfd, echo = 0, count = 0, family;
-	long got = 0;
-	int64_t idle = 0, last;
+	int64_t idle = 0;
 
 	opt_init(&st, argc, argv, usage);
 	while ((id = opt_next(&st, opts)) != 0) {
@@ -90,7 +88,7 @@ int udp_listen_main(int argc, char **argv)
 		case O_HEXDUMP: out.hex = 1; break;
 		case O_ALLOW: xacl_add(&acl, st.arg, 1); break;
 		case O_DENY: xacl_add(&acl, st.arg, 0); break;
-		case O_USER: xpriv_lookup(&priv, st.arg); break;
+		case O_USER: xpriv_lookup(&priv, "--user", st.arg); break;
 		}
 	}
 	family = st.family;
@@ -129,9 +127,7 @@ int udp_listen_main(int argc, char **argv)
 		}
 	}
 
-	sigfd = loop_signals(sigs, 2);
-	if (sigfd < 0)
-		xdie(EXIT_NET, "signals: %s", log_strerror(errno));
+	sigfd = xdgram_signals();
 	/* Several listeners may share a group's port; nothing else shares one. */
 	fd = xlisten(bind, port, family, SOCK_DGRAM, group != NULL, where, sizeof(where));
 	if (group) {
@@ -150,62 +146,12 @@ int udp_listen_main(int argc, char **argv)
 		xwrite_port_file(portfile, fd);
 	xpriv_drop(&priv);
 
-	last = loop_now();
-	for (;;) {
-		struct pollfd pfd[2];
-		int timeout = -1, rc;
-
-		if (idle) {
-			int64_t left = last + idle - loop_now();
-
-			if (left <= 0) {
-				log_verbose("no datagram for %lld ms", (long long)idle);
-				return got && (!count || got >= count) ? EXIT_OK : EXIT_TIMEOUT;
-			}
-			timeout = left > 0x7fffffff ? 0x7fffffff : (int)left;
-		}
-		pfd[0].fd = fd;
-		pfd[0].events = POLLIN;
-		pfd[1].fd = sigfd;
-		pfd[1].events = POLLIN;
-		rc = poll(pfd, 2, timeout);
-		if (rc < 0 && errno != EINTR)
-			xdie(EXIT_NET, "poll: %s", log_strerror(errno));
-		if (rc <= 0)
-			continue;
-		if (pfd[1].revents)
-			return EXIT_OK; /* SIGINT or SIGTERM */
-		for (;;) { /* every datagram waiting, then poll again */
-			struct dgram d;
-			ssize_t n = sock_recv_dgram(fd, buf, sizeof(buf), &d);
-
-			if (n < 0) {
-				if (errno == EAGAIN || errno == EWOULDBLOCK)
-					break;
-				/* An ICMP error about an echo we sent: not fatal here. */
-				log_verbose("receive: %s", log_strerror(errno));
-				break;
-			}
-			if (acl.n && !acl_permits(&acl, (struct sockaddr *)&d.from)) {
-				log_verbose_peer("dropped a datagram from",
-				    (struct sockaddr *)&d.from, " (--allow/--deny)");
-				continue;
-			}
-			last = loop_now();
-			got++;
-			log_verbose_peer("datagram from", (struct sockaddr *)&d.from,
-			    ": %ld bytes", (long)n);
-			if (d.truncated)
-				log_warn("a datagram was truncated to %ld bytes", (long)n);
-			if (echo) {
-				if (sock_send_reply(fd, buf, (size_t)n, &d) < 0)
-					log_verbose("echo: %s", log_strerror(errno));
-			} else if (io_write_dgram(&out, buf, (size_t)n,
-			    out.from ? (struct sockaddr *)&d.from : NULL) < 0) {
-				xdie(EXIT_NET, "write stdout: %s", log_strerror(errno));
-			}
-			if (count && got >= count)
-				return EXIT_OK;
-		}
-	}
+	rx.fd = fd;
+	rx.sigfd = sigfd;
+	rx.echo = echo;
+	rx.count = count;
+	rx.idle = idle;
+	rx.out = out;
+	rx.acl = &acl;
+	return dgram_listen(&rx);
 }

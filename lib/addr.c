@@ -292,6 +292,10 @@ void addr_format(const struct sockaddr *sa, char *buf, size_t size)
 {
 	char ip[INET6_ADDRSTRLEN];
 
+	if (sa->sa_family == AF_UNIX) {
+		unix_format(sa, buf, size);
+		return;
+	}
 	addr_ip(sa, ip, sizeof(ip));
 	if (strchr(ip, ':'))
 		fmt_snprintf(buf, size, "[%s]:%d", ip, addr_port(sa));

@@ -285,11 +285,11 @@ int hexdump_end(struct hexdump *hd)
 int io_write_dgram(const struct dgram_out *o, const void *buf, size_t n,
                    const struct sockaddr *from)
 {
-	static char out[ADDR_STRLEN + 65536 + 2];
+	static char out[DGRAM_NAMELEN + DGRAM_MAX + 2];
 	size_t k = 0;
 
 	if (from) {
-		addr_format(from, out, ADDR_STRLEN);
+		addr_format(from, out, DGRAM_NAMELEN);
 		k = strlen(out);
 		out[k++] = o->hex ? '\n' : ' ';
 	}
@@ -303,8 +303,8 @@ int io_write_dgram(const struct dgram_out *o, const void *buf, size_t n,
 			return -1;
 		return 0;
 	}
-	if (n > 65536)
-		n = 65536;
+	if (n > DGRAM_MAX)
+		n = DGRAM_MAX;
 	memcpy(out + k, buf, n);
 	k += n;
 	if (!o->raw && (n == 0 || out[k - 1] != '\n'))

@@ -40,29 +40,44 @@ static int lookup_group(const char *name, gid_t *gid)
 #endif
 }
 
-/* USER and GROUP are names or numeric ids. */
-void xpriv_lookup(struct priv *p, const char *spec)
+/* A user's (or group's) id from its name or number; -1 if there is none. */
+long priv_id(const char *name, int group)
+{
+	uid_t uid;
+	gid_t gid;
+	int id;
+
+	if (group ? lookup_group(name, &gid) == 0 : lookup_user(name, &uid, &gid) == 0)
+		return group ? (long)gid : (long)uid;
+	return opt_parse_int(name, 0, INT_MAX, &id) == 0 ? id : -1;
+}
+
+/* USER and GROUP are names or numeric ids; opt names the option (--user,
+ * --owner) in messages. */
+void xpriv_lookup(struct priv *p, const char *opt, const char *spec)
 {
 	char user[256];
 	const char *colon = strchr(spec, ':');
 	size_t ulen = colon ? (size_t)(colon - spec) : strlen(spec);
-	int id;
+	long id;
+	gid_t gid;
 
 	if (!ulen || ulen >= sizeof(user) || (colon && !colon[1]))
-		xusage("bad --user '%s': want USER or USER:GROUP", spec);
+		xusage("bad %s '%s': want USER or USER:GROUP", opt, spec);
 	memcpy(user, spec, ulen);
 	user[ulen] = 0;
 	p->name = spec;
 	if (lookup_user(user, &p->uid, &p->gid) < 0) {
-		if (opt_parse_int(user, 0, INT_MAX, &id) < 0)
-			xusage("--user %s: no such user", user);
+		if ((id = priv_id(user, 0)) < 0)
+			xusage("%s %s: no such user", opt, user);
 		p->uid = (uid_t)id;
 		p->gid = (gid_t)id;
 	}
-	if (colon && lookup_group(colon + 1, &p->gid) < 0) {
-		if (opt_parse_int(colon + 1, 0, INT_MAX, &id) < 0)
-			xusage("--user %s: no such group '%s'", spec, colon + 1);
-		p->gid = (gid_t)id;
+	if (colon) {
+		if ((id = priv_id(colon + 1, 1)) < 0)
+			xusage("%s %s: no such group '%s'", opt, spec, colon + 1);
+		gid = (gid_t)id;
+		p->gid = gid;
 	}
 }
 

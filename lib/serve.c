@@ -103,7 +103,7 @@ int serve_option(struct serve *c, int id, const struct opt_state *st)
 	case SV_ACCEPT_TIMEOUT: c->accept_timeout = xparse_secs("accept-timeout", st->arg); break;
 	case SV_HEXDUMP: c->hexdump = 1; break;
 	case SV_CRLF: c->crlf = 1; break;
-	case SV_USER: xpriv_lookup(&c->priv, st->arg); break;
+	case SV_USER: xpriv_lookup(&c->priv, "--user", st->arg); break;
 	default: return 0;
 	}
 	return 1;

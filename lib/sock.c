@@ -327,6 +327,7 @@ ssize_t sock_recv_dgram(int fd, void *buf, size_t len, struct dgram *d)
 	ssize_t n;
 
 	memset(&mh, 0, sizeof(mh));
+	memset(&d->from, 0, sizeof(d->from)); /* a Unix sender's name ends in zeros */
 	iov.iov_base = buf;
 	iov.iov_len = len;
 	mh.msg_name = &d->from;

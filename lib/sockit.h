@@ -170,6 +170,8 @@ struct dgram_out {
 };
 int io_write_dgram(const struct dgram_out *o, const void *buf, size_t n,
                    const struct sockaddr *from);
+#define DGRAM_MAX (4 * 65536)   /* the largest datagram received whole */
+#define DGRAM_NAMELEN 112       /* a sender's name: ADDR:PORT, or a Unix path */
 struct relay {
 	int net, in, out;       /* in: -1 when there is nothing to read */
 	int stop;               /* readable: end the relay (a signal pipe), or -1 */
@@ -202,7 +204,8 @@ struct priv {
 	uid_t uid;
 	gid_t gid;
 };
-void xpriv_lookup(struct priv *p, const char *spec);       /* exits 2 on an unknown name */
+void xpriv_lookup(struct priv *p, const char *opt, const char *spec); /* exits 2: unknown */
+long priv_id(const char *name, int group);  /* uid or gid of a name or number; -1: none */
 void xpriv_drop(const struct priv *p);                     /* exits 1 when it cannot */
 
 /* serve.c - the stream server of every serving applet (tcp-serve, unix-serve). */
@@ -260,6 +263,39 @@ int serve_option(struct serve *c, int id, const struct opt_state *st); /* 1: it 
 void serve_check(struct serve *c, int argc, char **argv); /* PROGRAM..., conflicts */
 void serve_init(struct serve *c);        /* before listening: fds, loop, signals */
 int serve_run(struct serve *c, int lfd); /* returns only with -i: its exit status */
+
+/* dgram.c - the datagram receiver and sender (udp-*, unix-* -u). */
+struct dgram_rx {
+	int fd, sigfd;              /* bound, non-blocking; the signal pipe */
+	int echo;                   /* --echo: send back, print nothing */
+	long count;                 /* -n, or 0 */
+	int64_t idle;               /* -w, or 0 */
+	struct dgram_out out;
+	const struct acl *acl;      /* --allow/--deny, or NULL */
+};
+int xdgram_signals(void);                   /* SIGINT, SIGTERM: a pipe to poll */
+int dgram_listen(const struct dgram_rx *c); /* the exit status */
+struct dgram_tx {
+	int fd;                     /* connected */
+	size_t max;                 /* the largest payload of one datagram */
+	unsigned flags;             /* XMSG_HEX, XMSG_CRLF */
+	int64_t idle;               /* -w: wait for replies, or 0 */
+	struct dgram_out out;       /* replies; out.raw is --raw */
+	const char *where;          /* the peer, for messages */
+	char *msg;                  /* MSG or --raw stdin, or NULL: stdin's lines */
+	size_t msglen;
+	long sent, rcvd;
+};
+void xdgram_message(struct dgram_tx *t, int argc, char **argv, int nonl);
+int dgram_send(struct dgram_tx *t);         /* the exit status */
+
+/* unix.c - Unix-domain socket addresses: PATH, @NAME, long paths. */
+void unix_format(const struct sockaddr *sa, char *buf, size_t size);
+void xunix_check(const char *path);         /* exits 2: empty, or too long */
+int unix_call(int fd, const char *path, int do_bind);   /* bind or connect */
+int unix_connect(const char *path, int type, const char *source);
+int xunix_listen(const char *path, int type, int mode, const struct priv *owner);
+int xunix_mode(const char *s);              /* --mode OCTAL */
 
 /* lib/tiny/ - the static build's own malloc, resolver and user lookup. */
 int tiny_user(const char *name, uid_t *uid, gid_t *gid);    /* 0, or -1: not found */
