@@ -297,6 +297,39 @@ int unix_connect(const char *path, int type, const char *source);
 int xunix_listen(const char *path, int type, int mode, const struct priv *owner);
 int xunix_mode(const char *s);              /* --mode OCTAL */
 
+/* client.c - the stream client of tcp-send and unix-send. */
+struct client_cfg {
+	int64_t timeout, wait;      /* -w, --wait */
+	int check, noshut, nonl, crlf, hex, hexdump;
+	const char *source;         /* -s */
+	/* One attempt within timeout_ms (0: none): the fd, or -1 with errno;
+	 * where names the address tried. done, if set, follows the last. */
+	int (*connect)(void *arg, int64_t timeout_ms, char *where, size_t size);
+	void (*done)(void *arg);
+	void *arg;
+};
+enum { CL_TIMEOUT = 200, CL_CHECK, CL_WAIT, CL_NOSHUT, CL_SOURCE, CL_NONL, CL_CRLF,
+	CL_HEX, CL_HEXDUMP };
+#define CLIENT_OPTS \
+	{ 'w', "timeout", 1, CL_TIMEOUT }, { 'z', "check", 0, CL_CHECK }, \
+	{ 0, "wait", 1, CL_WAIT }, { 'H', "no-shutdown", 0, CL_NOSHUT }, \
+	{ 's', "source", 1, CL_SOURCE }, { 'n', "no-newline", 0, CL_NONL }, \
+	{ 0, "crlf", 0, CL_CRLF }, { 'x', "hex", 0, CL_HEX }, { 'X', "hexdump", 0, CL_HEXDUMP }
+#define CLIENT_USAGE \
+"  -w, --timeout SECS   give up connecting after SECS (exit 4); then end the\n" \
+"                       exchange once nothing moved for SECS (exit 0 if data\n" \
+"                       came, 4 if none)\n" \
+"  -z, --check          connect and close: exit 0 open, 5 refused, 4 timeout\n" \
+"      --wait SECS      retry connecting until it works or SECS pass\n" \
+"  -H, --no-shutdown    do not half-close after sending\n"
+#define CLIENT_USAGE_DATA \
+"  -n, --no-newline     do not add a newline to MSG\n" \
+"      --crlf           end lines with CRLF (MSG and stdin)\n" \
+"  -x, --hex            MSG (or stdin) is hex text: \"de ad be ef\"\n" \
+"  -X, --hexdump        show received data as 'hexdump -C' does\n"
+int client_option(struct client_cfg *c, int id, const struct opt_state *st);
+int client_run(struct client_cfg *c, int argc, char **argv); /* MSG...; exit status */
+
 /* lib/tiny/ - the static build's own malloc, resolver and user lookup. */
 int tiny_user(const char *name, uid_t *uid, gid_t *gid);    /* 0, or -1: not found */
 int tiny_group(const char *name, gid_t *gid);
