@@ -292,7 +292,7 @@ void addr_format(const struct sockaddr *sa, char *buf, size_t size)
 {
 	char ip[INET6_ADDRSTRLEN];
 
-	if (sa->sa_family == AF_UNIX) {
+	if (sa->sa_family == AF_UNIX || sa->sa_family == AF_UNSPEC) { /* unnamed: "-" */
 		unix_format(sa, buf, size);
 		return;
 	}

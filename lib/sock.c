@@ -523,6 +523,7 @@ int exit_for_errno(int err)
 {
 	switch (err) {
 	case ECONNREFUSED:
+	case ENOENT: /* a Unix socket's PATH is not there: nothing listens */
 		return EXIT_REFUSED;
 	case ETIMEDOUT:
 		return EXIT_TIMEOUT;

@@ -293,7 +293,7 @@ int dgram_send(struct dgram_tx *t);         /* the exit status */
 void unix_format(const struct sockaddr *sa, char *buf, size_t size);
 void xunix_check(const char *path);         /* exits 2: empty, or too long */
 int unix_call(int fd, const char *path, int do_bind);   /* bind or connect */
-int unix_connect(const char *path, int type, const char *source);
+int unix_connect(const char *path, int type, const char *source, int64_t timeout_ms);
 int xunix_listen(const char *path, int type, int mode, const struct priv *owner);
 int xunix_mode(const char *s);              /* --mode OCTAL */
 

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/time.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -96,24 +97,8 @@ int unix_call(int fd, const char *path, int do_bind)
 	return rc;
 }
 
-/* A connected socket of type to path (bound to source first, if any); -1
- * with errno. Both were checked by xunix_check. */
-int unix_connect(const char *path, int type, const char *source)
-{
-	int fd = sock_open(AF_UNIX, type), e;
-
-	if (fd < 0)
-		return -1;
-	if ((source && unix_call(fd, source, 1) < 0) || unix_call(fd, path, 0) < 0) {
-		e = errno;
-		close(fd);
-		errno = e;
-		return -1;
-	}
-	return fd;
-}
-
-/* What unix-serve made: removed at exit if PATH is still that socket. */
+/* What unix-serve (PATH) or unix-send -s (its PATH) made: removed at exit
+ * if PATH is still the socket we made. */
 static struct {
 	const char *path;
 	dev_t dev;
@@ -128,6 +113,65 @@ static void remove_made(void)
 	if (made.path && getpid() == made.pid && lstat(made.path, &sb) == 0 &&
 	    sb.st_dev == made.dev && sb.st_ino == made.ino)
 		unlink(made.path);
+}
+
+static void remember(const char *path)
+{
+	struct stat sb;
+
+	if (path[0] == '@' || lstat(path, &sb) < 0)
+		return;
+	if (!made.path)
+		atexit(remove_made);
+	made.path = path;
+	made.dev = sb.st_dev;
+	made.ino = sb.st_ino;
+	made.pid = getpid();
+}
+
+/* A connected socket of type to path within timeout_ms (0: no limit), bound
+ * to source first if there is one (NULL), or autobound to an abstract name
+ * (""): a datagram client must have a name to get replies. -1 with errno;
+ * both paths were checked by xunix_check. */
+int unix_connect(const char *path, int type, const char *source, int64_t timeout_ms)
+{
+	struct timeval tv;
+	int fd = sock_open(AF_UNIX, type), e, rc;
+
+	if (fd < 0)
+		return -1;
+	if (source && !*source) {
+		sa_family_t af = AF_UNIX;
+
+		if (bind(fd, (struct sockaddr *)&af, sizeof(af)) < 0)
+			goto fail;
+	} else if (source) {
+		if (unix_call(fd, source, 1) < 0)
+			goto fail;
+		remember(source);
+	}
+	/* A full backlog makes a stream connect wait, as long as SO_SNDTIMEO. */
+	tv.tv_sec = (time_t)(timeout_ms / 1000);
+	tv.tv_usec = (suseconds_t)(timeout_ms % 1000 * 1000);
+	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+	rc = unix_call(fd, path, 0);
+	if (rc < 0 && errno == EAGAIN && timeout_ms)
+		errno = ETIMEDOUT;
+	if (rc < 0)
+		goto fail;
+	tv.tv_sec = 0;
+	tv.tv_usec = 0;
+	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+	return fd;
+fail:
+	e = errno;
+	close(fd);
+	if (source && *source && made.path == source) { /* the next try binds it again */
+		remove_made();
+		made.path = NULL;
+	}
+	errno = e;
+	return -1;
 }
 
 /* The existing-PATH rules: 0 when PATH is free (or was a stale socket, now
@@ -168,7 +212,6 @@ int xunix_listen(const char *path, int type, int mode, const struct priv *owner)
 	char tmp[4200];
 	const char *slash = strrchr(path, '/');
 	int fd = sock_open(AF_UNIX, type), dirlen = slash ? (int)(slash - path + 1) : 0;
-	struct stat sb;
 
 	if (fd < 0)
 		xdie(EXIT_NET, "socket: %s", log_strerror(errno));
@@ -194,13 +237,7 @@ int xunix_listen(const char *path, int type, int mode, const struct priv *owner)
 		xdie(EXIT_NET, "%s: %s", path, log_strerror(e == EEXIST ? EADDRINUSE : e));
 	}
 	unlink(tmp);
-	if (lstat(path, &sb) == 0) {
-		made.path = path;
-		made.dev = sb.st_dev;
-		made.ino = sb.st_ino;
-		made.pid = getpid();
-		atexit(remove_made);
-	}
+	remember(path);
 	return fd;
 }
 
