@@ -136,6 +136,7 @@ static void remember(const char *path)
 int unix_connect(const char *path, int type, const char *source, int64_t timeout_ms)
 {
 	struct timeval tv;
+	struct stat sb;
 	int fd = sock_open(AF_UNIX, type), e, rc;
 
 	if (fd < 0)
@@ -157,6 +158,10 @@ int unix_connect(const char *path, int type, const char *source, int64_t timeout
 	rc = unix_call(fd, path, 0);
 	if (rc < 0 && errno == EAGAIN && timeout_ms)
 		errno = ETIMEDOUT;
+	/* Linux refuses a connect to a file that is not a socket: say so. */
+	if (rc < 0 && errno == ECONNREFUSED && path[0] != '@' && stat(path, &sb) == 0 &&
+	    !S_ISSOCK(sb.st_mode))
+		errno = ENOTSOCK;
 	if (rc < 0)
 		goto fail;
 	tv.tv_sec = 0;

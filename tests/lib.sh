@@ -137,3 +137,20 @@ build_helper() {
 listen() { local name=$1; shift; serve_as "$name" udp-listen "$@"; }
 # lines_in NAME N: wait until $TMP/NAME.out has N lines.
 lines_in() { wait_until "${3:-10}" "[ \"\$(wc -l <\"\$TMP/$1.out\")\" -ge $2 ]"; }
+
+# userve NAME SOCK ARGS...: start "sockit unix-serve ARGS..." (stdout and stderr
+# in $TMP/NAME.out, .err, stdin SERVE_IN) and wait until SOCK is there: a
+# socket file, or for @NAME a listening abstract socket. Sets SPID.
+userve() {
+	local name=$1 sock=$2; shift 2
+	: >"$TMP/$name.out"
+	( close_fds; exec "$SOCKIT" unix-serve "$@" >>"$TMP/$name.out" 2>"$TMP/$name.err" \
+		<"${SERVE_IN:-/dev/null}" ) &
+	SPID=$!
+	PIDS="$PIDS $SPID"
+	if [ "${sock#@}" != "$sock" ]; then
+		wait_until 10 "ss -Hxl | grep -qF -- '$sock '"
+	else
+		wait_for 10 test -S "$sock"
+	fi || { flunk "unix-serve $name did not listen: $(head -c 300 "$TMP/$name.err")"; return 1; }
+}
