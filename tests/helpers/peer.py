@@ -2,6 +2,7 @@
 """peer.py - an independent TCP peer for the tests, in plain python sockets.
 Every mode is bounded in time and ends by itself.
 
+  HOST may be unix:PATH (with any PORT) for a Unix stream socket.
   peer.py echo-server PORTFILE          threaded echo server (interop)
   peer.py blackhole PORTFILE            a listener whose queue is full: SYNs go unanswered
   peer.py reset PORTFILE                accept one client, send 'partial', reset it
@@ -26,6 +27,15 @@ def write_port(path, port):
     with open(tmp, "w") as f:
         f.write("%d\n" % port)
     os.rename(tmp, path)
+
+def dial(host, port, timeout):
+    """A TCP connection, or with HOST unix:PATH a Unix stream one (PORT unused)."""
+    if host.startswith("unix:"):
+        c = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        c.settimeout(timeout)
+        c.connect(host[5:])
+        return c
+    return socket.create_connection((host, port), timeout=timeout)
 
 def listener(backlog=128):
     s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
@@ -89,7 +99,7 @@ def echo_clients(host, port, n, size):
     deadline = time.time() + 60
     conns = []
     for i in range(n):
-        c = socket.create_connection((host, port), timeout=30)
+        c = dial(host, port, 30)
         c.setblocking(False)
         data = os.urandom(size)
         st = {"sock": c, "data": data, "sent": 0, "got": bytearray()}
@@ -123,7 +133,7 @@ def echo_clients(host, port, n, size):
     return 0
 
 def nonreader(host, port, secs):
-    c = socket.create_connection((host, port), timeout=10)
+    c = dial(host, port, 10)
     c.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
     c.setblocking(False)
     sent = 0
@@ -140,7 +150,7 @@ def nonreader(host, port, secs):
     c.close()
 
 def send_recv(host, port, infile):
-    c = socket.create_connection((host, port), timeout=30)
+    c = dial(host, port, 30)
     with open(infile, "rb") as f:
         data = f.read()
     out = bytearray()
@@ -206,9 +216,10 @@ def udp_paced(host, port, n, tag):
 def exhaust(host, port, n, secs):
     conns = []
     for i in range(n):
-        c = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        unix = host.startswith("unix:")
+        c = socket.socket(socket.AF_UNIX if unix else socket.AF_INET, socket.SOCK_STREAM)
         c.setblocking(False)
-        c.connect_ex((host, port))
+        c.connect_ex(host[5:] if unix else (host, port))
         conns.append(c)
     time.sleep(0.5)
     print("holding %d" % n, flush=True)
@@ -231,7 +242,7 @@ def churn(host, port, secs):
     end = time.time() + secs
     done = resets = 0
     while time.time() < end:
-        c = socket.create_connection((host, port), timeout=10)
+        c = dial(host, port, 10)
         if done % 8 == 7:
             c.sendall(os.urandom(65536))
             c.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
@@ -257,7 +268,7 @@ def churn(host, port, secs):
     return 0
 
 def slowloris(host, port, n):
-    conns = [socket.create_connection((host, port), timeout=10) for _ in range(n)]
+    conns = [dial(host, port, 10) for _ in range(n)]
     for c in conns:
         c.setblocking(False)
     closed = set()
