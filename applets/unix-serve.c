@@ -26,7 +26,8 @@ SERVE_USAGE_LIMITS
 "      --per-user N       at most N connections at once from one uid\n"
 SERVE_USAGE_STDIO
 "  -u, --dgram            a datagram socket: print each datagram (as\n"
-"                         udp-listen), or --echo it; with --raw, --from, -n, -w, -X\n"
+"                         udp-listen does), or --echo it; -n, -w, -X count\n"
+"                         and show datagrams\n"
 "      --raw              with -u: payloads exactly as received\n"
 "      --from             with -u: each datagram after its sender's path\n"
 "  -v, --verbose          log the socket, clients (uid, gid, pid) and bytes\n"
