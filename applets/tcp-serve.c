@@ -33,11 +33,7 @@ enum { O_BIND = 1, O_PORTFILE, O_PERIP, O_ALLOW, O_DENY };
 
 static const struct opt_def opts[] = {
 	SERVE_OPTS,
-	{ 'b', "bind", 1, O_BIND },
-	{ 0, "port-file", 1, O_PORTFILE },
-	{ 0, "per-ip", 1, O_PERIP },
-	{ 0, "allow", 1, O_ALLOW },
-	{ 0, "deny", 1, O_DENY },
+	SERVE_TCP_OPTS(O_BIND, O_PORTFILE, O_PERIP, O_ALLOW, O_DENY),
 	OPT_COMMON
 };
 

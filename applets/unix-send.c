@@ -66,14 +66,9 @@ int unix_send_main(int argc, char **argv)
 		if (id == CL_CHECK || id == CL_NOSHUT || id == CL_WAIT)
 			fmt_snprintf(streamonly, sizeof(streamonly), "%s", st.name);
 	}
-	if (st.family)
-		xusage("-4 and -6 are for IP: a Unix socket has neither");
+	target = xunix_operand(&st, argc, argv);
 	argc -= st.ind;
 	argv += st.ind;
-	if (argc < 1)
-		xusage("missing PATH");
-	target = argv[0];
-	xunix_check(target);
 	if (c.source)
 		xunix_check(c.source);
 	if (!dgram) {

@@ -50,11 +50,7 @@ static const struct opt_def opts[] = {
 	{ 0, "per-user", 1, O_PERUSER },
 	{ 0, "raw", 0, O_RAW },
 	{ 0, "from", 0, O_FROM },
-	{ 'b', "bind", 1, O_TCPONLY },
-	{ 0, "port-file", 1, O_TCPONLY },
-	{ 0, "allow", 1, O_TCPONLY },
-	{ 0, "deny", 1, O_TCPONLY },
-	{ 0, "per-ip", 1, O_TCPONLY },
+	SERVE_TCP_OPTS(O_TCPONLY, O_TCPONLY, O_TCPONLY, O_TCPONLY, O_TCPONLY),
 	OPT_COMMON
 };
 
@@ -109,14 +105,9 @@ int unix_serve_main(int argc, char **argv)
 		if (id == O_RAW || id == O_FROM)
 			fmt_snprintf(dgramonly, sizeof(dgramonly), "%s", st.name);
 	}
-	if (st.family)
-		xusage("-4 and -6 are for IP: a Unix socket has neither");
+	path = xunix_operand(&st, argc, argv);
 	argc -= st.ind;
 	argv += st.ind;
-	if (argc < 1)
-		xusage("missing PATH");
-	path = argv[0];
-	xunix_check(path);
 
 	if (dgram) {
 		if (*streamonly || argc > 1)

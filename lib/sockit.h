@@ -238,6 +238,10 @@ enum { SV_ECHO = 100, SV_PRINT, SV_DISCARD, SV_STDIO, SV_SH, SV_MAX, SV_COUNT, S
 	{ 'w', "timeout", 1, SV_TIMEOUT }, { 0, "accept-timeout", 1, SV_ACCEPT_TIMEOUT }, \
 	{ 'X', "hexdump", 0, SV_HEXDUMP }, { 0, "crlf", 0, SV_CRLF }, \
 	{ 0, "user", 1, SV_USER }
+/* tcp-serve's own options; unix-serve names them to refuse them. */
+#define SERVE_TCP_OPTS(bind, portfile, perip, allow, deny) \
+	{ 'b', "bind", 1, bind }, { 0, "port-file", 1, portfile }, \
+	{ 0, "per-ip", 1, perip }, { 0, "allow", 1, allow }, { 0, "deny", 1, deny }
 /* The usage lines they share: the modes, then the limits. */
 #define SERVE_USAGE_MODES \
 "      --echo             send every byte back to its client (the default)\n" \
@@ -292,6 +296,7 @@ int dgram_send(struct dgram_tx *t);         /* the exit status */
 /* unix.c - Unix-domain socket addresses: PATH, @NAME, long paths. */
 void unix_format(const struct sockaddr *sa, char *buf, size_t size);
 void xunix_check(const char *path);         /* exits 2: empty, or too long */
+const char *xunix_operand(const struct opt_state *st, int argc, char **argv); /* PATH */
 int unix_call(int fd, const char *path, int do_bind);   /* bind or connect */
 int unix_connect(const char *path, int type, const char *source, int64_t timeout_ms);
 int xunix_listen(const char *path, int type, int mode, const struct priv *owner);

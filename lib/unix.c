@@ -38,6 +38,17 @@ void xunix_check(const char *path)
 		too_long(path);
 }
 
+/* After a Unix applet's options: no -4/-6, and a sound PATH; returns it. */
+const char *xunix_operand(const struct opt_state *st, int argc, char **argv)
+{
+	if (st->family)
+		xusage("-4 and -6 are for IP: a Unix socket has neither");
+	if (argc <= st->ind)
+		xusage("missing PATH");
+	xunix_check(argv[st->ind]);
+	return argv[st->ind];
+}
+
 /* The sockaddr of name (a path that fits, or @NAME); -1 if it does not fit. */
 static int fill(struct sockaddr_un *sun, socklen_t *len, const char *name)
 {
