@@ -118,8 +118,10 @@ static: $(SRCS) $(TINYSRCS) $(HDRS)
 		$(SRCS) $(TINYSRCS)
 	$(STRIP) -R .comment sockit-static
 
-# The static binary's budget in bytes, and what each object costs in it.
-SIZE_BUDGET ?= 65536
+# The static binary's budget in bytes, and what each object costs in it:
+# 64 KiB for the four first applets, raised by what the Unix applets measured
+# (12,488 bytes: unix-serve, unix-send, lib/unix.c and the engines moved to lib/).
+SIZE_BUDGET ?= 78024
 size: static
 	@for f in $(SRCS) $(TINYSRCS); do $(STATICCC) $(STDFLAGS) -DSOCKIT_TINY $(SIZEFLAGS) -c -o /tmp/sockit-size.o $$f && \
 		size /tmp/sockit-size.o | awk -v f=$$f 'NR == 2 { printf "%-22s %6d text %6d data %6d bss\n", f, $$1, $$2, $$3 }'; done
@@ -165,4 +167,6 @@ bench/refecho: bench/refecho.c
 	$(CC) -O2 -Wall -Wextra -o $@ bench/refecho.c
 bench: sockit bench/loadgen bench/refecho
 	bash bench/run.sh
-.PHONY: bench
+bench-unix: sockit bench/loadgen bench/refecho
+	bash bench/unix.sh
+.PHONY: bench bench-unix

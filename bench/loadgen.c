@@ -11,6 +11,7 @@
  *   loadgen sink BYTES              read stdin: "ok" once BYTES came (then drain it
  *                                   to EOF), or "short N" at an early EOF
  *   loadgen spawn N PROG [ARG...]   run PROG N times: prints the median µs
+ * PORT may be the path of a Unix socket (it has a '/'): the same loads over it.
  * Every mode is bounded by SECS or N and exits by itself. */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -26,11 +27,13 @@
 #include <sys/epoll.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 static int port;
+static const char *path; /* a Unix socket instead of 127.0.0.1:port */
 
 static int64_t now_us(void)
 {
@@ -49,10 +52,24 @@ static void die(const char *what)
 static int conn(int nonblock)
 {
 	struct sockaddr_in a;
-	int fd = socket(AF_INET, SOCK_STREAM | (nonblock ? SOCK_NONBLOCK : 0), 0), one = 1;
+	int fd = socket(path ? AF_UNIX : AF_INET, SOCK_STREAM | (nonblock ? SOCK_NONBLOCK : 0), 0);
+	int one = 1;
 
 	if (fd < 0)
 		die("socket");
+	if (path) {
+		struct sockaddr_un u;
+
+		memset(&u, 0, sizeof(u));
+		u.sun_family = AF_UNIX;
+		strncpy(u.sun_path, path, sizeof(u.sun_path) - 1);
+		if (connect(fd, (struct sockaddr *)&u, sizeof(u)) < 0 && errno != EINPROGRESS &&
+		    errno != EAGAIN) {
+			close(fd);
+			return -1;
+		}
+		return fd;
+	}
 	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	memset(&a, 0, sizeof(a));
 	a.sin_family = AF_INET;
@@ -319,6 +336,8 @@ int main(int argc, char **argv)
 	if (!strcmp(argv[1], "spawn"))
 		return spawn(atoi(argv[2]), argv + 3);
 	port = atoi(argv[2]);
+	if (strchr(argv[2], '/'))
+		path = argv[2];
 	if (!strcmp(argv[1], "rtt"))
 		return rtt(atoi(argv[3]));
 	if (argc < 5)

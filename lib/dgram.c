@@ -11,6 +11,9 @@
 
 #include "sockit.h"
 
+/* One buffer: a process receives (udp-listen) or sends and reads replies. */
+static char dbuf[DGRAM_MAX]; /* UDP's largest fits whole, and a Unix one's */
+
 /* Before the socket is bound: the signals that stop a receiver. */
 int xdgram_signals(void)
 {
@@ -24,7 +27,6 @@ int xdgram_signals(void)
 
 int dgram_listen(const struct dgram_rx *c)
 {
-	static char buf[DGRAM_MAX]; /* UDP's largest fits whole, and a Unix one's */
 	int64_t last = loop_now();
 	long got = 0;
 	char name[ADDR_STRLEN];
@@ -55,7 +57,7 @@ int dgram_listen(const struct dgram_rx *c)
 			return EXIT_OK; /* SIGINT or SIGTERM */
 		for (;;) { /* every datagram waiting, then poll again */
 			struct dgram d;
-			ssize_t n = sock_recv_dgram(c->fd, buf, sizeof(buf), &d);
+			ssize_t n = sock_recv_dgram(c->fd, dbuf, sizeof(dbuf), &d);
 
 			if (n < 0) {
 				if (errno == EAGAIN || errno == EWOULDBLOCK)
@@ -78,9 +80,9 @@ int dgram_listen(const struct dgram_rx *c)
 			if (d.truncated)
 				log_warn("a datagram was truncated to %ld bytes", (long)n);
 			if (c->echo) {
-				if (sock_send_reply(c->fd, buf, (size_t)n, &d) < 0)
+				if (sock_send_reply(c->fd, dbuf, (size_t)n, &d) < 0)
 					log_verbose("echo: %s", log_strerror(errno));
-			} else if (io_write_dgram(&c->out, buf, (size_t)n,
+			} else if (io_write_dgram(&c->out, dbuf, (size_t)n,
 			    c->out.from ? (struct sockaddr *)&d.from : NULL) < 0) {
 				xdie(EXIT_NET, "write stdout: %s", log_strerror(errno));
 			}
@@ -117,11 +119,10 @@ static void send_one(struct dgram_tx *t, const char *p, size_t n)
 /* Print every reply waiting; returns how many there were. */
 static int replies(struct dgram_tx *t)
 {
-	static char buf[DGRAM_MAX];
 	int k = 0;
 
 	for (;;) {
-		ssize_t n = recv(t->fd, buf, sizeof(buf), 0);
+		ssize_t n = recv(t->fd, dbuf, sizeof(dbuf), 0);
 
 		if (n < 0) {
 			if (errno == EINTR)
@@ -132,7 +133,7 @@ static int replies(struct dgram_tx *t)
 		}
 		t->rcvd++;
 		k++;
-		if (io_write_dgram(&t->out, buf, (size_t)n, NULL) < 0)
+		if (io_write_dgram(&t->out, dbuf, (size_t)n, NULL) < 0)
 			xdie(EXIT_NET, "write stdout: %s", log_strerror(errno));
 	}
 }
