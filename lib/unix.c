@@ -153,9 +153,11 @@ int unix_connect(const char *path, int type, const char *source, int64_t timeout
 	if (fd < 0)
 		return -1;
 	if (source && !*source) {
-		sa_family_t af = AF_UNIX;
+		struct sockaddr_un sun;
 
-		if (bind(fd, (struct sockaddr *)&af, sizeof(af)) < 0)
+		memset(&sun, 0, sizeof(sun));
+		sun.sun_family = AF_UNIX;
+		if (bind(fd, (struct sockaddr *)&sun, sizeof(sa_family_t)) < 0) /* autobind */
 			goto fail;
 	} else if (source) {
 		if (unix_call(fd, source, 1) < 0)
