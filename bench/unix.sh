@@ -54,7 +54,7 @@ echo_srv() {
 	ref) srv "$REF" "$SOCK" ;;
 	socat) srv socat "UNIX-LISTEN:$SOCK,fork,backlog=4096" EXEC:/bin/cat ;;
 	ncat) srv ncat -l -k -m 20000 -U "$SOCK" --exec /bin/cat ;;
-	unixserver) srv unixserver "$SOCK" /bin/cat ;;
+	unixserver) srv unixserver -c 20000 -b 4096 "$SOCK" /bin/cat ;;
 	s6-ipcserver) srv s6-ipcserver -c 20000 "$SOCK" /bin/cat ;;
 	esac
 }
