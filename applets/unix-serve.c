@@ -12,17 +12,15 @@ static const char usage[] =
 "usage: sockit unix-serve [OPTIONS] PATH [PROGRAM [ARG...]]\n"
 "       sockit unix-serve -u [OPTIONS] PATH\n"
 "\n"
-"Serve clients on the Unix socket PATH (@NAME: Linux's abstract namespace)\n"
-"until killed. The socket appears at PATH once it listens, and is removed at\n"
-"exit. Mode, one of:\n"
+"Serve clients on the Unix socket PATH (@NAME: abstract) until killed; it\n"
+"appears once it listens, and is removed at exit. Mode, one of:\n"
 SERVE_USAGE_MODES
 "\n"
 "      --mode OCTAL       permission bits of the socket file (660, 0600)\n"
 "      --owner USER[:GROUP] owner (and group) of the socket file\n"
 SERVE_USAGE_LIMITS
-"      --allow-user USER  serve clients running as USER (a name or uid); once\n"
-"                         one --allow-user/--allow-group is given, no other\n"
-"      --allow-group GROUP serve clients whose group is GROUP (name or gid)\n"
+"      --allow-user USER  serve only USER's clients (and --allow-group's)\n"
+"      --allow-group GROUP serve only GROUP's clients (and --allow-user's)\n"
 "      --per-user N       at most N connections at once from one uid\n"
 SERVE_USAGE_STDIO
 "  -u, --dgram            a datagram socket: print each datagram (as\n"
