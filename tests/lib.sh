@@ -140,7 +140,8 @@ lines_in() { wait_until "${3:-10}" "[ \"\$(wc -l <\"\$TMP/$1.out\")\" -ge $2 ]";
 
 # userve NAME SOCK ARGS...: start "sockit unix-serve ARGS..." (stdout and stderr
 # in $TMP/NAME.out, .err, stdin SERVE_IN) and wait until SOCK is there: a
-# socket file, or for @NAME a listening abstract socket. Sets SPID.
+# socket file (a new one, where a stale one was), or for @NAME a listening
+# abstract socket. Sets SPID.
 userve() {
 	local name=$1 sock=$2; shift 2
 	: >"$TMP/$name.out"
@@ -151,6 +152,8 @@ userve() {
 	if [ "${sock#@}" != "$sock" ]; then
 		wait_until 10 "ss -Hxl | grep -qF -- '$sock '"
 	else
-		wait_for 10 test -S "$sock"
+		# A stale socket may be at SOCK already: wait for ours too, which
+		# the kernel knows by its temporary name .skPID (lib/unix.c).
+		wait_until 10 "[ -S '$sock' ] && grep -qE '(^| |/)\.sk$SPID\$' /proc/net/unix"
 	fi || { flunk "unix-serve $name did not listen: $(head -c 300 "$TMP/$name.err")"; return 1; }
 }
