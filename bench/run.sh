@@ -7,23 +7,10 @@
 #   QUICK=1 RUNS=1 make bench   a smoke run with small loads
 set -u
 cd "$(dirname "$0")/.." || exit 2
-SOCKIT=${SOCKIT:-$PWD/sockit}
-LG=$PWD/bench/loadgen
-REF=$PWD/bench/refecho
-RUNS=${RUNS:-5}
-T1_BYTES=${T1_BYTES:-2147483648}
-SECS=${SECS:-2}
+. bench/common.sh
 IDLE_BIG=${IDLE_BIG:-10000}
-if [ -n "${QUICK:-}" ]; then T1_BYTES=268435456; SECS=0.5; IDLE_BIG=2000; fi
+if [ -n "${QUICK:-}" ]; then IDLE_BIG=2000; fi
 TOOLS=${TOOLS:-sockit ref nc ncat socat busybox toybox tcpserver}
-TMP=$(mktemp -d)
-SRV=""
-cleanup() { stop_srv; rm -rf "$TMP"; }
-trap cleanup EXIT
-ulimit -n "$(ulimit -Hn)" 2>/dev/null
-
-median() { sort -n | awk '{ v[NR] = $1 } END { if (NR) print v[int((NR + 1) / 2)] }'; }
-now_ns() { date +%s%N; }
 have_tool() {
 	case $1 in
 	sockit) [ -x "$SOCKIT" ] ;; ref) [ -x "$REF" ] ;;
@@ -56,13 +43,6 @@ srv() {
 	setsid "$@" >/dev/null 2>&1 </dev/null &
 	SRV=$!
 	wait_listen "$PORT"
-}
-stop_srv() {
-	[ -n "$SRV" ] || return 0
-	kill -TERM -- -"$SRV" 2>/dev/null
-	kill -KILL -- -"$SRV" 2>/dev/null
-	wait "$SRV" 2>/dev/null
-	SRV=""
 }
 tree_rss() { # KiB of RSS of PID and all its descendants
 	local pids=" $1 " changed=1 f p pp
@@ -124,26 +104,7 @@ t1_client() {
 	tcpserver) tcpclient -H -R -l 0 127.0.0.1 "$PORT" sh -c 'exec cat >&7' ;;
 	esac
 }
-t1_once() {
-	local t0 t1 cpid
-	PORT=$(free_port)
-	rm -f "$TMP/sink"
-	t1_server "$1" || return 1
-	t0=$(now_ns)
-	head -c "$T1_BYTES" /dev/zero | t1_client "$1" >/dev/null 2>&1 &
-	cpid=$!
-	# the sink's "ok" (or "short N") is written when it is done
-	for _ in $(seq 3000); do [ -s "$TMP/sink" ] && break; sleep 0.02; done
-	t1=$(now_ns)
-	kill "$cpid" 2>/dev/null; wait "$cpid" 2>/dev/null
-	stop_srv
-	if [ "$(cat "$TMP/sink" 2>/dev/null)" != ok ]; then
-		echo "# $1: T1 failed: sink says '$(cat "$TMP/sink" 2>/dev/null)'" >&2
-		echo "fail"
-		return
-	fi
-	awk -v b="$T1_BYTES" -v ns=$((t1 - t0)) 'BEGIN { printf "%.2f\n", b / ns }'
-}
+t1_setup() { PORT=$(free_port); }
 iperf_once() {
 	PORT=$(free_port)
 	srv iperf3 -s -1 -B 127.0.0.1 -p "$PORT"
@@ -152,12 +113,6 @@ iperf_once() {
 	stop_srv
 }
 
-# run_median CMD...: the median of RUNS runs of CMD's one-number output.
-run_median() { # a run that failed makes the figure "fail"
-	local i out
-	out=$(for i in $(seq "$RUNS"); do "$@"; done)
-	case $out in *fail*) echo fail ;; *) echo "$out" | median ;; esac
-}
 rps_once() { "$LG" rps "$PORT" "$1" "$SECS"; }
 rtt_once() { "$LG" rtt "$PORT" 20000; }
 cps_once() { "$LG" cps "$PORT" 16 "$SECS"; }
@@ -226,14 +181,6 @@ measure() {
 	command -v iperf3 >/dev/null && R[iperf3,t1]=$(run_median iperf_once)
 }
 
-# cell TOOL KEY: the figure and its ratio to sockit's.
-cell() {
-	local v=${R[$1,$2]:-} s=${R[sockit,$2]:-}
-	[ -n "$v" ] || { printf -- "–"; return; }
-	case $v in *[!0-9.]*) printf '%s' "$v"; return ;; esac
-	if [ "$1" = sockit ] || [ -z "$s" ] || [ "$s" = 0 ]; then printf '%s' "$v"; return; fi
-	awk -v v="$v" -v s="$s" 'BEGIN { printf "%s (%.2f×)", v, v / s }'
-}
 
 measure
 cat <<HEAD

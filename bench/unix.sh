@@ -8,23 +8,9 @@
 #   QUICK=1 RUNS=1 make bench-unix
 set -u
 cd "$(dirname "$0")/.." || exit 2
-SOCKIT=${SOCKIT:-$PWD/sockit}
-LG=$PWD/bench/loadgen
-REF=$PWD/bench/refecho
-RUNS=${RUNS:-5}
-T1_BYTES=${T1_BYTES:-2147483648}
-SECS=${SECS:-2}
-if [ -n "${QUICK:-}" ]; then T1_BYTES=268435456; SECS=0.5; fi
+. bench/common.sh
 TOOLS=${TOOLS:-sockit ref socat ncat unixserver s6-ipcserver}
-TMP=$(mktemp -d)
 SOCK=$TMP/s
-SRV=""
-cleanup() { stop_srv; rm -rf "$TMP"; }
-trap cleanup EXIT
-ulimit -n "$(ulimit -Hn)" 2>/dev/null
-
-median() { sort -n | awk '{ v[NR] = $1 } END { if (NR) print v[int((NR + 1) / 2)] }'; }
-now_ns() { date +%s%N; }
 have_tool() {
 	case $1 in
 	sockit) [ -x "$SOCKIT" ] ;; ref) [ -x "$REF" ] ;;
@@ -38,14 +24,6 @@ srv() {
 	SRV=$!
 	for _ in $(seq 250); do [ -S "$SOCK" ] && return 0; sleep 0.02; done
 	return 1
-}
-stop_srv() {
-	[ -n "$SRV" ] || return 0
-	kill -TERM -- -"$SRV" 2>/dev/null
-	kill -KILL -- -"$SRV" 2>/dev/null
-	wait "$SRV" 2>/dev/null
-	SRV=""
-	rm -f "$SOCK"
 }
 
 echo_srv() {
@@ -76,28 +54,6 @@ t1_client() {
 	ncat) ncat --send-only -U "$SOCK" ;;
 	esac
 }
-t1_once() {
-	local t0 t1 cpid
-	rm -f "$TMP/sink"
-	t1_server "$1" || { echo "–"; return; }
-	t0=$(now_ns)
-	head -c "$T1_BYTES" /dev/zero | t1_client "$1" >/dev/null 2>&1 &
-	cpid=$!
-	for _ in $(seq 3000); do [ -s "$TMP/sink" ] && break; sleep 0.02; done
-	t1=$(now_ns)
-	kill "$cpid" 2>/dev/null; wait "$cpid" 2>/dev/null
-	stop_srv
-	if [ "$(cat "$TMP/sink" 2>/dev/null)" != ok ]; then
-		echo "fail"
-		return
-	fi
-	awk -v b="$T1_BYTES" -v ns=$((t1 - t0)) 'BEGIN { printf "%.2f\n", b / ns }'
-}
-run_median() {
-	local i out
-	out=$(for i in $(seq "$RUNS"); do "$@"; done)
-	case $out in *fail*) echo fail ;; *–*) echo "–" ;; *) echo "$out" | median ;; esac
-}
 rps_once() { "$LG" rps "$SOCK" "$1" "$SECS"; }
 
 declare -A R
@@ -112,13 +68,6 @@ for t in $TOOLS; do
 	stop_srv
 done
 
-cell() {
-	local v=${R[$1,$2]:-} s=${R[sockit,$2]:-}
-	[ -n "$v" ] || { printf -- "–"; return; }
-	case $v in *[!0-9.]*) printf '%s' "$v"; return ;; esac
-	if [ "$1" = sockit ] || [ -z "$s" ] || [ "$s" = 0 ]; then printf '%s' "$v"; return; fi
-	awk -v v="$v" -v s="$s" 'BEGIN { printf "%s (%.2f×)", v, v / s }'
-}
 cat <<HEAD
 Unix sockets: sockit $("$SOCKIT" --version | cut -d' ' -f2), $(date -u +%Y-%m-%d), $(nproc) cores, $(uname -sr), runs: $RUNS (median), T1: $T1_BYTES bytes.
 

@@ -1,0 +1,65 @@
+# bench/common.sh - what bench/run.sh and bench/unix.sh share: medians, the
+# server started in a session of its own and stopped whole, and the table's
+# cells with their ratios to sockit's. Sourced; R is the results array.
+# The settings both take (RUNS, T1_BYTES, SECS, QUICK=1 for a smoke run), a
+# temporary directory, and the server stopped at exit.
+SOCKIT=${SOCKIT:-$PWD/sockit}
+LG=$PWD/bench/loadgen
+REF=$PWD/bench/refecho
+RUNS=${RUNS:-5}
+T1_BYTES=${T1_BYTES:-2147483648}
+SECS=${SECS:-2}
+if [ -n "${QUICK:-}" ]; then T1_BYTES=268435456; SECS=0.5; fi
+TMP=$(mktemp -d)
+SRV=""
+cleanup() { stop_srv; rm -rf "$TMP"; }
+trap cleanup EXIT
+ulimit -n "$(ulimit -Hn)" 2>/dev/null
+
+median() { sort -n | awk '{ v[NR] = $1 } END { if (NR) print v[int((NR + 1) / 2)] }'; }
+now_ns() { date +%s%N; }
+stop_srv() {
+	[ -n "$SRV" ] || return 0
+	kill -TERM -- -"$SRV" 2>/dev/null
+	kill -KILL -- -"$SRV" 2>/dev/null
+	wait "$SRV" 2>/dev/null
+	SRV=""
+}
+# run_median CMD...: the median of RUNS runs of CMD's one-number output; a
+# run that failed makes the figure "fail", one that cannot be made "–".
+run_median() {
+	local i out
+	out=$(for i in $(seq "$RUNS"); do "$@"; done)
+	case $out in *fail*) echo fail ;; *–*) echo "–" ;; *) echo "$out" | median ;; esac
+}
+# cell TOOL KEY: the figure and its ratio to sockit's.
+cell() {
+	local v=${R[$1,$2]:-} s=${R[sockit,$2]:-}
+	[ -n "$v" ] || { printf -- "–"; return; }
+	case $v in *[!0-9.]*) printf '%s' "$v"; return ;; esac
+	if [ "$1" = sockit ] || [ -z "$s" ] || [ "$s" = 0 ]; then printf '%s' "$v"; return; fi
+	awk -v v="$v" -v s="$s" 'BEGIN { printf "%s (%.2f×)", v, v / s }'
+}
+# t1_once TOOL: T1_BYTES from a pipe, through the script's t1_client and
+# t1_server (after its t1_setup, if it has one), into the sink: GB/s. The
+# time is until the sink has them all, however each tool ends its run.
+t1_once() {
+	local t0 t1 cpid
+	if declare -F t1_setup >/dev/null; then t1_setup; fi
+	rm -f "$TMP/sink"
+	t1_server "$1" || { echo "–"; return; }
+	t0=$(now_ns)
+	head -c "$T1_BYTES" /dev/zero | t1_client "$1" >/dev/null 2>&1 &
+	cpid=$!
+	# the sink's "ok" (or "short N") is written when it is done
+	for _ in $(seq 3000); do [ -s "$TMP/sink" ] && break; sleep 0.02; done
+	t1=$(now_ns)
+	kill "$cpid" 2>/dev/null; wait "$cpid" 2>/dev/null
+	stop_srv
+	if [ "$(cat "$TMP/sink" 2>/dev/null)" != ok ]; then
+		echo "# $1: T1 failed: sink says '$(cat "$TMP/sink" 2>/dev/null)'" >&2
+		echo "fail"
+		return
+	fi
+	awk -v b="$T1_BYTES" -v ns=$((t1 - t0)) 'BEGIN { printf "%.2f\n", b / ns }'
+}
