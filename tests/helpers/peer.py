@@ -31,10 +31,20 @@ def write_port(path, port):
 def dial(host, port, timeout):
     """A TCP connection, or with HOST unix:PATH a Unix stream one (PORT unused)."""
     if host.startswith("unix:"):
-        c = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        c.settimeout(timeout)
-        c.connect(host[5:])
-        return c
+        # A Unix connect in timeout mode does not wait for a full backlog: it
+        # fails with EAGAIN. Try again until the timeout.
+        end = time.time() + timeout
+        while True:
+            c = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            c.settimeout(timeout)
+            try:
+                c.connect(host[5:])
+                return c
+            except (BlockingIOError, InterruptedError):
+                c.close()
+                if time.time() > end:
+                    raise
+                time.sleep(0.001)
     return socket.create_connection((host, port), timeout=timeout)
 
 def listener(backlog=128):
