@@ -97,7 +97,7 @@ static int bind_one(const struct sockaddr *sa, socklen_t len, int type, int v6on
 		goto fail;
 	if (bind(fd, sa, len) < 0)
 		goto fail;
-	if (type == SOCK_STREAM && listen(fd, SOMAXCONN) < 0)
+	if (type == SOCK_STREAM && listen(fd, SOCK_BACKLOG) < 0)
 		goto fail;
 	return fd;
 fail:

@@ -108,6 +108,10 @@ int xparse_port(const char *s, const char *proto, int allow_zero);
 const char *xparse_host(const char *s, char *buf, size_t size);
 
 /* sock.c - listening and connecting sockets. */
+/* The listen backlog: the kernel caps it at net.core.somaxconn (4096 on
+ * Linux today), but musl's SOMAXCONN is 128, which a burst of Unix clients
+ * fills (they then fail with EAGAIN instead of waiting). */
+#define SOCK_BACKLOG 4096
 int sock_set_nonblock(int fd, int on);
 int sock_set_cloexec(int fd);
 int sock_open(int family, int type);      /* close-on-exec */

@@ -236,7 +236,7 @@ int xunix_listen(const char *path, int type, int mode, const struct priv *owner)
 	if (path[0] == '@') {
 		if (unix_call(fd, path, 1) < 0)
 			xdie(EXIT_NET, "bind %s: %s", path, log_strerror(errno));
-		if (type == SOCK_STREAM && listen(fd, SOMAXCONN) < 0)
+		if (type == SOCK_STREAM && listen(fd, SOCK_BACKLOG) < 0)
 			xdie(EXIT_NET, "listen %s: %s", path, log_strerror(errno));
 		return fd;
 	}
@@ -247,7 +247,7 @@ int xunix_listen(const char *path, int type, int mode, const struct priv *owner)
 		xdie(EXIT_NET, "bind %s: %s", path, log_strerror(errno));
 	if ((mode >= 0 && chmod(tmp, (mode_t)mode) < 0) ||
 	    (owner->name && chown(tmp, owner->uid, owner->gid) < 0) ||
-	    (type == SOCK_STREAM && listen(fd, SOMAXCONN) < 0) ||
+	    (type == SOCK_STREAM && listen(fd, SOCK_BACKLOG) < 0) ||
 	    link(tmp, path) < 0) {
 		int e = errno;
 
