@@ -2,8 +2,6 @@
  * each datagram written as it arrives (or echoed back to its sender). */
 #include <errno.h>
 #include <net/if.h>
-#include <poll.h>
-#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>

@@ -2,7 +2,6 @@
  * with -w, print the replies as udp-listen does. */
 #include <errno.h>
 #include <net/if.h>
-#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
