@@ -119,10 +119,20 @@ stop() { # stop PID: SIGTERM, then wait (status in RC)
 	wait_exit "$1" 10
 }
 
-# A port on which nothing listens: bound by a server that has ended.
+# dead_port [tcp|udp]: PORT on which nothing answers, held by peer.py for the
+# whole test file so that no server started later (port 0) can be given it.
 dead_port() {
+	local f="$TMP/dead.${1:-tcp}.port"
+	"$PY" "$TESTS/helpers/peer.py" hold "${1:-tcp}" "$f" & PIDS="$PIDS $!"
+	wait_for 10 test -s "$f" || { flunk "peer.py hold did not start"; return 1; }
+	PORT=$(cat "$f")
+}
+
+# free_port: PORT, free a moment ago (bound by a server that has ended), for
+# a case that starts its own server there later.
+free_port() {
 	local p
-	serve dead 0 || return 1
+	serve free 0 || return 1
 	p=$PORT
 	stop "$SPID"
 	PORT=$p

@@ -19,6 +19,10 @@ Every mode is bounded in time and ends by itself.
                                         every 8th client resets mid-transfer instead
   peer.py slowloris HOST PORT N         N clients sending a byte a second; prints how
                                         many the server closed within 5 s
+  peer.py hold tcp|udp PORTFILE         hold a port no one else can bind, on which
+                                        nothing answers: TCP bound, never listening;
+                                        UDP connected elsewhere, so other senders get
+                                        port unreachable. Ends with its parent.
 """
 import os, socket, struct, sys, threading, time, selectors
 
@@ -305,6 +309,18 @@ def slowloris(host, port, n):
     print(len(closed))
     return 0
 
+def hold(proto, portfile):
+    kind = socket.SOCK_STREAM if proto == "tcp" else socket.SOCK_DGRAM
+    s = socket.socket(socket.AF_INET6, kind)
+    s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
+    s.bind(("::", 0))  # both families, so no server of either can take it
+    if kind == socket.SOCK_DGRAM:
+        s.connect(("::ffff:127.0.0.1", 9))  # datagrams from anyone else: refused
+    write_port(portfile, s.getsockname()[1])
+    parent, end = os.getppid(), time.time() + 3600
+    while os.getppid() == parent and time.time() < end:
+        time.sleep(1)
+
 def main(a):
     m = a[0]
     if m == "echo-server": echo_server(a[1])
@@ -319,6 +335,7 @@ def main(a):
     elif m == "udp-paced": udp_paced(a[1], int(a[2]), int(a[3]), a[4])
     elif m == "exhaust": return exhaust(a[1], int(a[2]), int(a[3]), float(a[4]))
     elif m == "churn": return churn(a[1], int(a[2]), float(a[3]))
+    elif m == "hold": hold(a[1], a[2])
     elif m == "slowloris": return slowloris(a[1], int(a[2]), int(a[3]))
     else:
         print(__doc__, file=sys.stderr)
