@@ -7,12 +7,17 @@
 
 static const char usage[] =
 "usage: sockit tcp-serve [OPTIONS] PORT [PROGRAM [ARG...]]\n"
+"       sockit tcp-serve [OPTIONS] --to TARGET PORT\n"
 "\n"
 "Serve TCP clients on PORT (0: any free port) until killed. Mode, one of:\n"
 SERVE_USAGE_MODES
 "\n"
 "  -b, --bind ADDR        listen on ADDR only (default: all, IPv6 and IPv4)\n"
+SERVE_USAGE_TO
 SERVE_USAGE_LIMITS
+"      --accept-proxy     each client begins with a PROXY header (v1 or v2),\n"
+"                         whose addresses stand for the client's; no header\n"
+"                         within 5 s, or a bad one: reset\n"
 "      --per-ip N         at most N connections at once from one address;\n"
 "                         more are closed at once\n"
 "      --allow CIDR       let in clients in CIDR (ADDR or ADDR/LEN); once one\n"
@@ -33,7 +38,7 @@ enum { O_BIND = 1, O_PORTFILE, O_PERIP, O_ALLOW, O_DENY };
 
 static const struct opt_def opts[] = {
 	SERVE_OPTS,
-	SERVE_TCP_OPTS(O_BIND, O_PORTFILE, O_PERIP, O_ALLOW, O_DENY),
+	SERVE_TCP_OPTS(O_BIND, O_PORTFILE, O_PERIP, O_ALLOW, O_DENY, SV_ACCEPT_PROXY),
 	OPT_COMMON
 };
 

@@ -10,6 +10,7 @@
 
 static const char usage[] =
 "usage: sockit unix-serve [OPTIONS] PATH [PROGRAM [ARG...]]\n"
+"       sockit unix-serve [OPTIONS] --to TARGET PATH\n"
 "       sockit unix-serve -u [OPTIONS] PATH\n"
 "\n"
 "Serve clients on the Unix socket PATH (@NAME: abstract) until killed; it\n"
@@ -18,6 +19,7 @@ SERVE_USAGE_MODES
 "\n"
 "      --mode OCTAL       permission bits of the socket file (660, 0600)\n"
 "      --owner USER[:GROUP] owner (and group) of the socket file\n"
+SERVE_USAGE_TO
 SERVE_USAGE_LIMITS
 "      --allow-user USER  serve only USER's clients (and --allow-group's)\n"
 "      --allow-group GROUP serve only GROUP's clients (and --allow-user's)\n"
@@ -48,7 +50,7 @@ static const struct opt_def opts[] = {
 	{ 0, "per-user", 1, O_PERUSER },
 	{ 0, "raw", 0, O_RAW },
 	{ 0, "from", 0, O_FROM },
-	SERVE_TCP_OPTS(O_TCPONLY, O_TCPONLY, O_TCPONLY, O_TCPONLY, O_TCPONLY),
+	SERVE_TCP_OPTS(O_TCPONLY, O_TCPONLY, O_TCPONLY, O_TCPONLY, O_TCPONLY, O_TCPONLY),
 	OPT_COMMON
 };
 
@@ -98,7 +100,8 @@ int unix_serve_main(int argc, char **argv)
 		/* What makes sense for one kind of socket only, for the checks below. */
 		if (id == SV_STDIO || id == SV_SH || id == SV_MAX || id == SV_ONCE ||
 		    id == SV_ACCEPT_TIMEOUT || id == SV_CRLF || id == SV_PRINT || id == SV_DISCARD ||
-		    id == O_PERUSER || id == O_ALLOWUSER || id == O_ALLOWGROUP)
+		    id == O_PERUSER || id == O_ALLOWUSER || id == O_ALLOWGROUP || id == SV_TO ||
+		    id == SV_CONNECT_TIMEOUT || id == SV_SEND_PROXY)
 			fmt_snprintf(streamonly, sizeof(streamonly), "%s", st.name);
 		if (id == O_RAW || id == O_FROM)
 			fmt_snprintf(dgramonly, sizeof(dgramonly), "%s", st.name);

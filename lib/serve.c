@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,6 +24,8 @@
  * default is 40); a built-in connection costs about a kilobyte. */
 #define DEFAULT_MAX_EXEC 40
 #define DEFAULT_MAX 16384
+/* --accept-proxy: a header not complete by then is a client to reset. */
+#define HEADER_MS 5000
 
 /* --per-ip / --per-user: open connections per client key, in a small hash table. */
 struct ipcount {
@@ -33,28 +36,46 @@ struct ipcount {
 };
 #define IP_BUCKETS 4096
 
-/* A client of a built-in mode. Output that the client would not take at once
- * waits in pend; its socket is not read until pend is gone, so memory per
- * client is bounded by one read. */
+/* Who a client is: its address, or a Unix peer's credentials; with
+ * --accept-proxy, the addresses its PROXY header gave. */
+struct client {
+	struct sockaddr_storage sa;
+	socklen_t salen;
+	long uid, gid, pid;           /* Unix: -1 when not known */
+	struct sockaddr_storage la;   /* the local address, if has_la */
+	int has_la;
+};
+
+/* A connection the loop watches: a client of a built-in mode, a relayed one
+ * (--to: fw holds both sockets), one whose PROXY header is still coming
+ * (hdr), or a PROGRAM's, closing (linger). Output that the client would not
+ * take at once waits in pend; its socket is not read until pend is gone, so
+ * memory per client is bounded by one read. The loop reports its sockets
+ * with end[0] (the client) and end[1] (a relay's target). */
+struct conn;
+struct end {
+	struct conn *c;
+	int side;
+};
 struct conn {
 	int fd;
-	unsigned eof, linger;
-	struct conn *prev, *next;     /* by last activity, oldest first */
+	unsigned eof, linger, dead;
+	struct conn *prev, *next;     /* in one of the timed lists, oldest first */
 	int64_t last, start;
 	char *pend;
 	size_t plen, poff;
 	uint64_t in, out;
 	struct ipcount *ip;           /* --per-ip: counted here */
+	struct fwd *fw;
+	struct hdr {
+		struct pp_reader r;
+		struct client cl;
+	} *hdr;
+	struct end end[2];
 	char peer[ADDR_STRLEN];
 };
 
-/* Who a client is: its address, or a Unix peer's credentials. */
-struct client {
-	struct sockaddr_storage sa;
-	socklen_t salen;
-	long uid, gid, pid;           /* Unix: -1 when not known */
-};
-
+enum { L_IDLE, L_LINGER, L_CONNECT, L_HEADER };
 static struct {
 	struct serve *cf;
 	int splice;                   /* --print to a pipe: splice(2) */
@@ -65,8 +86,15 @@ static struct {
 	int accepted;
 	int64_t idle_since;           /* when active last became 0 */
 	int64_t pause_until;          /* out of fds: accept again at this time */
-	struct conn lru;              /* sentinel of the activity list */
-	struct conn lingering;        /* sentinel: PROGRAM connections closing */
+	/* Timed lists, each in the order its deadlines come: connections by
+	 * last activity (-w), PROGRAM connections closing, relays connecting
+	 * (--connect-timeout), PROXY headers coming (5 s or -w). */
+	struct timed {
+		struct conn head;
+		int64_t ms;           /* 0: no deadline */
+		const char *why;
+	} lists[4];
+	struct conn *dead;            /* closed; freed once the events in hand are */
 	struct kid {
 		pid_t pid;
 		int fd;               /* the server's copy of the connection */
@@ -84,17 +112,30 @@ int serve_option(struct serve *c, int id, const struct opt_state *st)
 	static char *sh[] = { "sh", "-c", NULL, NULL };
 
 	switch (id) {
-	case SV_ECHO: case SV_PRINT: case SV_DISCARD: case SV_STDIO: case SV_SH:
+	case SV_ECHO: case SV_PRINT: case SV_DISCARD: case SV_STDIO: case SV_SH: case SV_TO:
 		if (c->nmodes++)
 			xusage("%s and %s are two modes: choose one", c->modeopt, st->name);
 		c->modeopt = st->name == st->namebuf ? (id == SV_PRINT ? "-o" : "-i") : st->name;
 		c->mode = id == SV_PRINT ? SERVE_PRINT : id == SV_DISCARD ? SERVE_DISCARD :
-		    id == SV_STDIO ? SERVE_STDIO : id == SV_SH ? SERVE_EXEC : SERVE_ECHO;
+		    id == SV_STDIO ? SERVE_STDIO : id == SV_SH ? SERVE_EXEC :
+		    id == SV_TO ? SERVE_FORWARD : SERVE_ECHO;
 		if (id == SV_SH) {
 			sh[2] = (char *)st->arg;
 			c->prog = sh;
 		}
+		if (id == SV_TO)
+			c->to.text = st->arg;
 		break;
+	case SV_CONNECT_TIMEOUT:
+		c->to.timeout = xparse_secs("connect-timeout", st->arg);
+		c->ct_set = 1;
+		break;
+	case SV_SEND_PROXY:
+		if (strcmp(st->arg, "v1") && strcmp(st->arg, "v2"))
+			xusage("bad --send-proxy '%s': v1 or v2", st->arg);
+		c->to.proxy = st->arg[1] - '0';
+		break;
+	case SV_ACCEPT_PROXY: c->accept_proxy = 1; break;
 	case SV_MAX: c->max = xparse_int("max-clients", st->arg, 1, INT_MAX); break;
 	case SV_COUNT: c->count = xparse_int("count", st->arg, 1, INT_MAX); break;
 	case SV_ONCE: c->count = 1; break;
@@ -153,6 +194,13 @@ void serve_check(struct serve *c, int argc, char **argv)
 		    c->local ? "--per-user" : "--per-ip");
 	if ((c->hexdump || c->crlf) && c->mode != SERVE_STDIO)
 		xusage("%s goes with -i only", c->hexdump ? "-X" : "--crlf");
+	if ((c->to.proxy || c->ct_set) && c->mode != SERVE_FORWARD)
+		xusage("%s goes with --to", c->to.proxy ? "--send-proxy" : "--connect-timeout");
+	if (c->mode == SERVE_FORWARD) {
+		if (!c->ct_set)
+			c->to.timeout = 10000;
+		xfwd_target(&c->to, c->to.text); /* last: a name that does not resolve is 3 */
+	}
 	if (c->mode == SERVE_EXEC && c->idle)
 		log_warn("-w has no effect on PROGRAM connections: the program owns them");
 	if (!c->max && c->mode != SERVE_STDIO)
@@ -177,7 +225,7 @@ static void list_append(struct conn *head, struct conn *c)
 static void lru_touch(struct conn *c)
 {
 	lru_unlink(c);
-	list_append(&S.lru, c);
+	list_append(&S.lists[L_IDLE].head, c);
 }
 
 /* The credentials of a Unix peer; -1 where the system does not say. */
@@ -279,11 +327,20 @@ static int id_listed(const struct idlist *l, long id)
 	return 0;
 }
 
+/* A reset for a TCP client: refused, or its relay aborted. */
+static void reset_close(int fd)
+{
+	static const struct linger rst = { 1, 0 };
+
+	if (!S.cf->local)
+		setsockopt(fd, SOL_SOCKET, SO_LINGER, &rst, sizeof(rst));
+	close(fd);
+}
+
 /* Admission: a client refused is closed at once. A TCP client is reset, so
  * that it cannot mistake the refusal for an empty reply. */
 static int admit(int fd, const struct client *cl, struct ipcount **ip)
 {
-	static const struct linger rst = { 1, 0 };
 	const struct serve *c = S.cf;
 	const char *why = NULL;
 	char name[ADDR_STRLEN];
@@ -303,9 +360,7 @@ static int admit(int fd, const struct client *cl, struct ipcount **ip)
 		client_name(cl, name, sizeof(name));
 		log_verbose("refused %s: %s", name, why);
 	}
-	if (!c->local)
-		setsockopt(fd, SOL_SOCKET, SO_LINGER, &rst, sizeof(rst));
-	close(fd);
+	reset_close(fd);
 	return 0;
 }
 
@@ -333,21 +388,66 @@ static void ended(struct ipcount *ip)
 	update_listener();
 }
 
+/* -v: what a connection moved, when it ends (or the server stops). */
+static void conn_log(const struct conn *c)
+{
+	int64_t ms = loop_now() - c->start;
+	uint64_t in, out;
+
+	if (c->linger || c->hdr || log_level < LOG_VERBOSE)
+		return;
+	if (!c->fw) {
+		log_transfer(c->peer, c->in, c->out, ms);
+		return;
+	}
+	fwd_counts(c->fw, &in, &out);
+	log_msg("%s -> %s: %llu bytes in, %llu bytes out, %lld.%03lld s", c->peer,
+	    S.cf->to.text, (unsigned long long)in, (unsigned long long)out,
+	    (long long)(ms / 1000), (long long)(ms % 1000));
+}
+
+/* Off the loop and its list. Its memory waits in S.dead until the events
+ * in hand are handled: one of them may still name it. */
+static void conn_drop(struct conn *c)
+{
+	lru_unlink(c);
+	c->dead = 1;
+	c->next = S.dead;
+	S.dead = c;
+}
+
+static void bury(void)
+{
+	while (S.dead) {
+		struct conn *c = S.dead;
+
+		S.dead = c->next;
+		free(c->pend);
+		free(c->hdr);
+		free(c);
+	}
+}
+
+/* why: NULL for a clean end; otherwise said with -v, and a relay or a
+ * connection still in its PROXY header is reset. */
 static void conn_close(struct conn *c, const char *why)
 {
-	struct ipcount *ip;
-
+	if (c->dead)
+		return;
 	if (why)
 		log_verbose("%s: %s", c->peer, why);
-	if (!c->linger)
-		log_transfer(c->peer, c->in, c->out, loop_now() - c->start);
-	loop_set(S.lp, c->fd, 0, NULL);
-	close(c->fd);
-	lru_unlink(c);
-	free(c->pend);
-	ip = c->ip;
-	free(c);
-	ended(ip);
+	conn_log(c);
+	if (c->fw) {
+		fwd_close(c->fw, why != NULL);
+	} else {
+		loop_set(S.lp, c->fd, 0, NULL);
+		if (why && c->hdr)
+			reset_close(c->fd);
+		else
+			close(c->fd);
+	}
+	conn_drop(c);
+	ended(c->ip);
 }
 
 /* Send what is pending; 0 when all is sent, 1 when the client is not taking
@@ -395,13 +495,13 @@ static void conn_readable(struct conn *c)
 		if (!c->pend)
 			conn_close(c, NULL);
 		else /* the rest of the echo first, then close */
-			loop_set(S.lp, c->fd, LOOP_OUT, c);
+			loop_set(S.lp, c->fd, LOOP_OUT, &c->end[0]);
 		return;
 	}
 	c->in += (uint64_t)n;
 	if (c->linger)
 		return;
-	if (S.cf->idle)
+	if (S.lists[L_IDLE].ms)
 		lru_touch(c);
 	if (S.cf->mode == SERVE_PRINT) {
 		if (!S.splice && io_write_all(1, S.buf, (size_t)n) < 0)
@@ -446,11 +546,90 @@ static void conn_readable(struct conn *c)
 	c->plen -= c->poff;
 	c->poff = 0;
 	/* Stop reading this client until it takes its echo. */
-	loop_set(S.lp, c->fd, LOOP_OUT, c);
+	loop_set(S.lp, c->fd, LOOP_OUT, &c->end[0]);
 }
 
-static void conn_event(struct conn *c, unsigned ev)
+static void start(int fd, const struct client *cl, struct ipcount *ip);
+static void spawn(int fd, const struct client *cl, struct ipcount *ip);
+
+/* --accept-proxy: the header's addresses stand for the socket's. */
+static void hdr_apply(struct client *cl, const struct pp_addr *a)
 {
+	if (!a->family)
+		return;
+	memcpy(&cl->sa, &a->src, sizeof(cl->sa));
+	cl->salen = a->family == AF_INET ? sizeof(struct sockaddr_in) :
+	    sizeof(struct sockaddr_in6);
+	memcpy(&cl->la, &a->dst, sizeof(cl->la));
+	cl->has_la = 1;
+}
+
+static const char *hdr_why(const struct pp_reader *r, char *buf, size_t size)
+{
+	if (r->why)
+		return r->why;
+	fmt_snprintf(buf, size, "reading its PROXY header: %s", log_strerror(errno));
+	return buf;
+}
+
+static void hdr_event(struct conn *c)
+{
+	struct hdr *h = c->hdr;
+	struct ipcount *ip;
+	struct client cl;
+	char why[96];
+	int rc = pp_read(c->fd, &h->r), fd = c->fd;
+
+	if (rc == 0)
+		return;
+	if (rc < 0) {
+		conn_close(c, hdr_why(&h->r, why, sizeof(why)));
+		return;
+	}
+	cl = h->cl;
+	hdr_apply(&cl, &h->r.a);
+	loop_set(S.lp, fd, 0, NULL);
+	conn_drop(c);
+	if (admit(fd, &cl, &ip))
+		start(fd, &cl, ip);
+	else
+		ended(NULL);
+}
+
+static void relay_event(struct conn *c, int side, unsigned ev)
+{
+	char why[ADDR_STRLEN + 96];
+
+	switch (fwd_event(c->fw, side, ev)) {
+	case FWD_CONNECTED:
+		lru_unlink(c);
+		list_append(&S.lists[L_IDLE].head, c);
+		break;
+	case FWD_MOVED:
+		if (S.lists[L_IDLE].ms)
+			lru_touch(c);
+		break;
+	case FWD_END:
+		conn_close(c, NULL);
+		break;
+	case FWD_ABORT:
+		conn_close(c, fwd_why(c->fw, why, sizeof(why)));
+		break;
+	}
+}
+
+static void conn_event(struct conn *c, int side, unsigned ev)
+{
+	if (c->dead)
+		return;
+	if (c->hdr) {
+		hdr_event(c);
+		return;
+	}
+	if (c->fw) {
+		relay_event(c, side, ev);
+		return;
+	}
 	if (c->pend) {
 		int rc;
 
@@ -459,47 +638,150 @@ static void conn_event(struct conn *c, unsigned ev)
 		rc = conn_flush(c);
 		if (rc != 0)
 			return;
-		if (S.cf->idle)
+		if (S.lists[L_IDLE].ms)
 			lru_touch(c);
 		if (c->eof) {
 			conn_close(c, NULL);
 			return;
 		}
-		loop_set(S.lp, c->fd, LOOP_IN, c);
+		loop_set(S.lp, c->fd, LOOP_IN, &c->end[0]);
 		return;
 	}
 	if (ev & LOOP_IN)
 		conn_readable(c);
 }
 
-static void conn_new(int fd, const struct client *cl, struct ipcount *ip)
+/* A connection's record, in timed list l; NULL (the client dropped) when
+ * there is no memory for it. */
+static struct conn *conn_alloc(int fd, const struct client *cl, struct ipcount *ip, int l)
 {
 	struct conn *c = calloc(1, sizeof(*c));
 
 	if (!c) {
 		log_warn("out of memory: dropping a client");
-		close(fd);
+		reset_close(fd);
 		ended(ip);
-		return;
+		return NULL;
 	}
 	c->fd = fd;
 	c->ip = ip;
-	if (log_level >= LOG_VERBOSE) {
+	c->end[0].c = c->end[1].c = c;
+	c->end[1].side = 1;
+	if (cl && log_level >= LOG_VERBOSE) {
 		client_name(cl, c->peer, sizeof(c->peer));
-		log_verbose("connection from %s", c->peer);
+		if (l != L_HEADER)
+			log_verbose("connection from %s", c->peer);
 		c->start = loop_now();
 	}
-	c->prev = c->next = c;
-	lru_touch(c);
-	if (S.cf->mode == SERVE_ECHO && !S.cf->local) {
-		int one = 1;
+	list_append(&S.lists[l].head, c);
+	return c;
+}
 
+/* Sent small writes go out at once: echo and relays are conversations. */
+static void nodelay(int fd)
+{
+	int one = 1;
+
+	if (!S.cf->local)
 		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-	}
-	if (loop_set(S.lp, fd, LOOP_IN, c) < 0) {
+}
+
+static void conn_new(int fd, const struct client *cl, struct ipcount *ip)
+{
+	struct conn *c = conn_alloc(fd, cl, ip, L_IDLE);
+
+	if (!c)
+		return;
+	if (S.cf->mode == SERVE_ECHO)
+		nodelay(fd);
+	if (loop_set(S.lp, fd, LOOP_IN, &c->end[0]) < 0) {
 		log_warn("event loop: %s", log_strerror(errno));
 		conn_close(c, NULL);
 	}
+}
+
+/* --accept-proxy: every client's header first, read as it comes. */
+static void hdr_new(int fd, const struct client *cl)
+{
+	struct conn *c = conn_alloc(fd, cl, NULL, L_HEADER);
+
+	if (!c)
+		return;
+	if (!(c->hdr = calloc(1, sizeof(*c->hdr)))) {
+		conn_close(c, "out of memory");
+		return;
+	}
+	c->hdr->cl = *cl;
+	if (loop_set(S.lp, fd, LOOP_IN, &c->end[0]) < 0)
+		conn_close(c, log_strerror(errno));
+}
+
+/* Out of descriptors: a client left in the backlog would make every wait
+ * return at once. Stop watching until a connection ends, or for a moment
+ * (another process may free what we lack). */
+static void pause_accepting(const char *what, int err)
+{
+	int64_t now = loop_now();
+
+	if (now - S.warned_at >= 1000 || !S.warned_at) {
+		log_warn("%s: %s; pausing", what, log_strerror(err));
+		S.warned_at = now;
+	}
+	S.pause_until = now + 100;
+	update_listener();
+}
+
+/* The client side of a PROXY header sent on: who, and where it came to. */
+static size_t proxy_header(int fd, const struct client *cl, unsigned char *out)
+{
+	struct sockaddr_storage la;
+	socklen_t ll = sizeof(la);
+
+	if (cl->has_la)
+		la = cl->la;
+	else if (getsockname(fd, (struct sockaddr *)&la, &ll) < 0)
+		memset(&la, 0, sizeof(la));
+	return pp_build(S.cf->to.proxy, (const struct sockaddr *)&cl->sa,
+	    (const struct sockaddr *)&la, out);
+}
+
+static void relay_new(int fd, const struct client *cl, struct ipcount *ip)
+{
+	struct conn *c = conn_alloc(fd, cl, ip, L_CONNECT);
+	unsigned char hdr[PP_MAX];
+	char why[ADDR_STRLEN + 96];
+	size_t hlen = 0;
+	int rc, err;
+
+	if (!c)
+		return;
+	if (S.cf->to.proxy)
+		hlen = proxy_header(fd, cl, hdr);
+	nodelay(fd);
+	rc = fwd_open(&c->fw, &S.cf->to, S.lp, fd, &c->end[0], &c->end[1], hdr, hlen);
+	if (!c->fw) {
+		conn_close(c, "out of memory");
+		return;
+	}
+	if (rc == FWD_ABORT) {
+		err = fwd_err(c->fw);
+		conn_close(c, fwd_why(c->fw, why, sizeof(why)));
+		if (err == EMFILE || err == ENFILE)
+			pause_accepting("connect", err);
+	} else if (rc == FWD_CONNECTED) {
+		lru_unlink(c);
+		list_append(&S.lists[L_IDLE].head, c);
+	}
+}
+
+static void start(int fd, const struct client *cl, struct ipcount *ip)
+{
+	if (S.cf->mode == SERVE_EXEC)
+		spawn(fd, cl, ip);
+	else if (S.cf->mode == SERVE_FORWARD)
+		relay_new(fd, cl, ip);
+	else
+		conn_new(fd, cl, ip);
 }
 
 /* PROGRAM's environment: the server's, less PROTO and the ucspi variables
@@ -546,7 +828,9 @@ static char **child_env(int fd, const struct client *cl)
 			const struct sockaddr *sa = (const struct sockaddr *)&cl->sa;
 
 			if (i) {
-				if (getsockname(fd, (struct sockaddr *)&local, &ll) < 0)
+				if (cl->has_la)
+					local = cl->la;
+				else if (getsockname(fd, (struct sockaddr *)&local, &ll) < 0)
 					break;
 				sa = (struct sockaddr *)&local;
 			}
@@ -629,18 +913,18 @@ static void spawn(int fd, const struct client *cl, struct ipcount *ip)
 #define LINGER_MS 2000
 static void linger(int fd, struct ipcount *ip)
 {
-	struct conn *c = calloc(1, sizeof(*c));
+	struct conn *c;
 
-	if (!c || shutdown(fd, SHUT_WR) < 0 || loop_set(S.lp, fd, LOOP_IN, c) < 0) {
-		free(c);
+	if (shutdown(fd, SHUT_WR) < 0) {
 		close(fd);
 		ended(ip);
 		return;
 	}
-	c->fd = fd;
-	c->ip = ip;
+	if (!(c = conn_alloc(fd, NULL, ip, L_LINGER)))
+		return;
 	c->linger = 1;
-	list_append(&S.lingering, c);
+	if (loop_set(S.lp, fd, LOOP_IN, &c->end[0]) < 0)
+		conn_close(c, NULL);
 }
 
 static void reap(void)
@@ -677,8 +961,8 @@ NORETURN static void stop(void)
 		kill(S.kids[i].pid, SIGTERM);
 	log_verbose("stopping");
 	/* Everything read was written already: say how much, for each client. */
-	for (c = S.lru.next; c && c != &S.lru; c = c->next)
-		log_transfer(c->peer, c->in, c->out, loop_now() - c->start);
+	for (c = S.lists[L_IDLE].head.next; c && c != &S.lists[L_IDLE].head; c = c->next)
+		conn_log(c);
 	exit(EXIT_OK);
 }
 
@@ -702,6 +986,7 @@ static int take(struct client *cl)
 	int fd;
 
 	cl->salen = sizeof(cl->sa);
+	cl->has_la = 0;
 	fd = sock_accept(S.lfd, &cl->sa, &cl->salen);
 	if (fd >= 0 && S.cf->local)
 		peer_creds(fd, cl);
@@ -717,20 +1002,9 @@ static void on_listener(void)
 		int fd = take(&cl);
 
 		if (fd < 0) {
-			if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) {
-				/* Out of fds: leaving the client in the backlog would make
-				 * every wait return at once. Stop watching until a
-				 * connection ends, or for a moment (another process may
-				 * free what we lack). */
-				int64_t now = loop_now();
-
-				if (now - S.warned_at >= 1000 || !S.warned_at) {
-					log_warn("accept: %s; pausing", log_strerror(errno));
-					S.warned_at = now;
-				}
-				S.pause_until = now + 100;
-				update_listener();
-			} else if (errno != EAGAIN && errno != EWOULDBLOCK &&
+			if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM)
+				pause_accepting("accept", errno);
+			else if (errno != EAGAIN && errno != EWOULDBLOCK &&
 			    errno != ECONNABORTED && errno != EPROTO && errno != EINTR) {
 				log_warn("accept: %s", log_strerror(errno));
 			}
@@ -738,7 +1012,8 @@ static void on_listener(void)
 				return;
 			continue;
 		}
-		if (!admit(fd, &cl, &ip))
+		/* With --accept-proxy the header says who the client is. */
+		if (!S.cf->accept_proxy && !admit(fd, &cl, &ip))
 			continue;
 		S.active++;
 		S.accepted++;
@@ -749,10 +1024,10 @@ static void on_listener(void)
 			S.lfd = -1;
 			S.listening = 0;
 		}
-		if (S.cf->mode == SERVE_EXEC)
-			spawn(fd, &cl, ip);
+		if (S.cf->accept_proxy)
+			hdr_new(fd, &cl);
 		else
-			conn_new(fd, &cl, ip);
+			start(fd, &cl, ip);
 		update_listener();
 	}
 }
@@ -760,19 +1035,19 @@ static void on_listener(void)
 static int64_t next_timeout(int64_t now)
 {
 	int64_t t = -1;
+	int l;
 
-	if (S.lingering.next != &S.lingering) {
-		t = S.lingering.next->last + LINGER_MS - now;
-		if (t < 0)
-			t = 0;
-	}
-	if (S.cf->idle && S.lru.next != &S.lru) {
-		int64_t i = S.lru.next->last + S.cf->idle - now;
+	for (l = 0; l < 4; l++) {
+		const struct timed *tl = &S.lists[l];
+		int64_t d;
 
-		if (i < 0)
-			i = 0;
-		if (t < 0 || i < t)
-			t = i;
+		if (!tl->ms || tl->head.next == &tl->head)
+			continue;
+		d = tl->head.next->last + tl->ms - now;
+		if (d < 0)
+			d = 0;
+		if (t < 0 || d < t)
+			t = d;
 	}
 	if (S.cf->accept_timeout && !S.active) {
 		int64_t a = S.idle_since + S.cf->accept_timeout - now;
@@ -795,14 +1070,18 @@ static int64_t next_timeout(int64_t now)
 
 static void on_timers(int64_t now)
 {
+	int l;
+
 	if (S.pause_until && now >= S.pause_until) {
 		S.pause_until = 0;
 		update_listener();
 	}
-	while (S.cf->idle && S.lru.next != &S.lru && S.lru.next->last + S.cf->idle <= now)
-		conn_close(S.lru.next, "idle timeout");
-	while (S.lingering.next != &S.lingering && S.lingering.next->last + LINGER_MS <= now)
-		conn_close(S.lingering.next, NULL);
+	for (l = 0; l < 4; l++) {
+		struct timed *tl = &S.lists[l];
+
+		while (tl->ms && tl->head.next != &tl->head && tl->head.next->last + tl->ms <= now)
+			conn_close(tl->head.next, tl->why);
+	}
 	if (S.cf->accept_timeout && !S.active && now >= S.idle_since + S.cf->accept_timeout) {
 		log_verbose("no client for %lld ms", (long long)S.cf->accept_timeout);
 		exit(S.accepted ? EXIT_OK : EXIT_TIMEOUT);
@@ -820,15 +1099,52 @@ NORETURN static void serve_loop(void)
 		if (n < 0)
 			xdie(EXIT_NET, "event loop: %s", log_strerror(errno));
 		for (i = 0; i < n; i++) {
-			if (ev[i].data == &S.sigfd)
+			if (ev[i].data == &S.sigfd) {
 				on_signals();
-			else if (ev[i].data == &S.lfd)
+			} else if (ev[i].data == &S.lfd) {
 				on_listener();
-			else
-				conn_event(ev[i].data, ev[i].events);
+			} else {
+				struct end *e = ev[i].data;
+
+				conn_event(e->c, e->side, ev[i].events);
+			}
 		}
 		on_timers(loop_now());
+		bury();
 	}
+}
+
+/* -i --accept-proxy: the one client's header, within the header's time. */
+static int stdio_header(int fd, struct client *cl)
+{
+	struct pp_reader r;
+	int64_t end = loop_now() + S.lists[L_HEADER].ms;
+	char why[96], name[ADDR_STRLEN];
+	int rc;
+
+	memset(&r, 0, sizeof(r));
+	if (sock_set_nonblock(fd, 1) < 0)
+		return -1;
+	while ((rc = pp_read(fd, &r)) == 0) {
+		struct pollfd p;
+		int64_t left = end - loop_now();
+
+		p.fd = fd;
+		p.events = POLLIN;
+		if (left <= 0 || (poll(&p, 1, (int)left) < 0 && errno != EINTR)) {
+			r.why = S.lists[L_HEADER].why;
+			break;
+		}
+	}
+	if (rc == 1) {
+		hdr_apply(cl, &r.a);
+		return 0;
+	}
+	if (log_level >= LOG_VERBOSE) {
+		client_name(cl, name, sizeof(name));
+		log_verbose("%s: %s", name, hdr_why(&r, why, sizeof(why)));
+	}
+	return -1;
 }
 
 /* -i: wait for one client (or the accept timeout, or a signal), relay it. */
@@ -855,6 +1171,10 @@ static int serve_stdio(void)
 				on_signals();
 		on_timers(loop_now());
 		fd = take(&cl);
+		if (fd >= 0 && S.cf->accept_proxy && stdio_header(fd, &cl) < 0) {
+			reset_close(fd);
+			continue;
+		}
 		if (fd >= 0 && admit(fd, &cl, &ip))
 			break;
 		if (fd >= 0)
@@ -921,17 +1241,29 @@ void serve_init(struct serve *c)
 
 int serve_run(struct serve *c, int lfd)
 {
+	static char connect_why[ADDR_STRLEN + 64], header_why[64];
+	int i;
+
+	fmt_snprintf(connect_why, sizeof(connect_why), "connect %s: %s", c->to.text,
+	    log_strerror(ETIMEDOUT));
+	fmt_snprintf(header_why, sizeof(header_why), "no PROXY header within %lld ms",
+	    (long long)(c->idle && c->idle < HEADER_MS ? c->idle : HEADER_MS));
 	S.lfd = lfd;
 	if (sock_set_nonblock(lfd, 1) < 0)
 		xdie(EXIT_NET, "listen %s: %s", c->where, log_strerror(errno));
 	xpriv_drop(&c->priv);
 	if (c->mode == SERVE_EXEC)
 		warn_exec();
-	S.lru.prev = S.lru.next = &S.lru;
-	S.lingering.prev = S.lingering.next = &S.lingering;
+	for (i = 0; i < 4; i++)
+		S.lists[i].head.prev = S.lists[i].head.next = &S.lists[i].head;
+	S.lists[L_IDLE].ms = c->mode == SERVE_EXEC ? 0 : c->idle;
+	S.lists[L_IDLE].why = "idle timeout";
+	S.lists[L_LINGER].ms = LINGER_MS;
+	S.lists[L_CONNECT].ms = c->to.timeout;
+	S.lists[L_CONNECT].why = connect_why;
+	S.lists[L_HEADER].ms = c->idle && c->idle < HEADER_MS ? c->idle : HEADER_MS;
+	S.lists[L_HEADER].why = header_why;
 	S.idle_since = loop_now();
-	if (c->mode == SERVE_EXEC)
-		c->idle = 0;
 	if (c->mode == SERVE_PRINT)
 		S.splice = io_can_splice(1);
 	if (c->mode == SERVE_STDIO)

@@ -202,6 +202,30 @@ void xacl_add(struct acl *acl, const char *s, int allow);   /* exits 2 on bad te
 int acl_key(const struct sockaddr *sa, unsigned char key[16]); /* family, v4-mapped as v4 */
 int acl_permits(const struct acl *acl, const struct sockaddr *sa);
 
+/* proxyproto.c - PROXY protocol v1 and v2 headers: built, and read. */
+#define PP_V1MAX 107    /* the longest v1 line, CRLF included */
+#define PP_MAX 232      /* what is kept of a header: v2's fixed part and addresses */
+struct pp_addr {
+	int family;                     /* 0: keep the socket's own addresses */
+	struct sockaddr_storage src, dst;
+};
+struct pp_reader {                      /* zeroed to start */
+	unsigned char b[PP_MAX];
+	size_t got;                     /* header bytes taken so far */
+	long len;                       /* the header's length; 0: not known yet */
+	size_t tlv_start, tlv_skip;     /* v2: where TLVs begin; what a TLV has left */
+	unsigned tlv_hdr, tlv_len;
+	const char *why;                /* after -1: what was wrong */
+	struct pp_addr a;               /* after 1: what it said */
+};
+size_t pp_build(int version, const struct sockaddr *src, const struct sockaddr *dst,
+                unsigned char *out);    /* out holds PP_MAX; returns the length */
+long pp_length(const unsigned char *b, size_t n); /* -1: not a header; 0: need more */
+/* Bytes of a header, in order: 1 complete, 0 more needed, -1 bad (r->why).
+ * *used: how many were the header's. */
+int pp_feed(struct pp_reader *r, const unsigned char *p, size_t n, size_t *used);
+int pp_read(int fd, struct pp_reader *r);   /* non-blocking fd; as pp_feed */
+
 /* priv.c - --user USER[:GROUP]: looked up at start, taken after binding. */
 struct priv {
 	const char *name;       /* NULL: keep who we are */
@@ -212,8 +236,34 @@ void xpriv_lookup(struct priv *p, const char *opt, const char *spec); /* exits 2
 long priv_id(const char *name, int group);  /* uid or gid of a name or number; -1: none */
 void xpriv_drop(const struct priv *p);                     /* exits 1 when it cannot */
 
+/* forward.c - --to TARGET: each client relayed to a connection of its own. */
+struct fwd_target {
+	const char *text;           /* as given */
+	const char *path;           /* a Unix target (PATH, @NAME), or NULL */
+	struct addrinfo *ai;        /* a TCP target's addresses, tried in order */
+	int proxy;                  /* --send-proxy: 0, 1 or 2 */
+	int64_t timeout;            /* --connect-timeout, ms (0: none) */
+};
+void xfwd_target(struct fwd_target *t, const char *s);  /* exits 2 or 3 */
+enum { FWD_CLIENT = 0, FWD_TARGET = 1 };
+/* What an event did: nothing final, bytes moved, the connect completed,
+ * the relay ended cleanly (both ways), or it must be reset (fwd_why). */
+enum { FWD_MORE, FWD_MOVED, FWD_CONNECTED, FWD_END, FWD_ABORT };
+struct fwd;
+struct loop;
+/* Connect onward for client cfd; hdr (a PROXY header) is sent first. The
+ * loop reports cfd with cdata and the target's fd with tdata. *fp is set,
+ * NULL only when there was no memory for it. */
+int fwd_open(struct fwd **fp, const struct fwd_target *t, struct loop *lp, int cfd,
+             void *cdata, void *tdata, const unsigned char *hdr, size_t hlen);
+int fwd_event(struct fwd *f, int side, unsigned events);
+void fwd_counts(const struct fwd *f, uint64_t *in, uint64_t *out);
+const char *fwd_why(const struct fwd *f, char *buf, size_t size);
+int fwd_err(const struct fwd *f);           /* the errno of the failure, or 0 */
+void fwd_close(struct fwd *f, int reset);   /* both sockets; reset: as RSTs */
+
 /* serve.c - the stream server of every serving applet (tcp-serve, unix-serve). */
-enum { SERVE_ECHO, SERVE_PRINT, SERVE_DISCARD, SERVE_STDIO, SERVE_EXEC };
+enum { SERVE_ECHO, SERVE_PRINT, SERVE_DISCARD, SERVE_STDIO, SERVE_EXEC, SERVE_FORWARD };
 struct idlist {
 	long *v;
 	int n, cap;
@@ -228,12 +278,15 @@ struct serve {
 	struct acl acl;             /* --allow/--deny */
 	struct idlist users, groups; /* --allow-user/--allow-group */
 	struct priv priv;           /* --user */
-	int nmodes;                 /* internal: the mode options seen */
+	struct fwd_target to;       /* --to, --send-proxy, --connect-timeout */
+	int accept_proxy;           /* --accept-proxy */
+	int nmodes, ct_set;         /* internal: the mode options seen; --connect-timeout */
 	const char *modeopt;
 };
 /* The options every server takes; serve_option handles their ids. */
 enum { SV_ECHO = 100, SV_PRINT, SV_DISCARD, SV_STDIO, SV_SH, SV_MAX, SV_COUNT, SV_ONCE,
-	SV_TIMEOUT, SV_ACCEPT_TIMEOUT, SV_HEXDUMP, SV_CRLF, SV_USER };
+	SV_TIMEOUT, SV_ACCEPT_TIMEOUT, SV_HEXDUMP, SV_CRLF, SV_USER, SV_TO, SV_CONNECT_TIMEOUT,
+	SV_SEND_PROXY, SV_ACCEPT_PROXY };
 #define SERVE_OPTS \
 	{ 0, "echo", 0, SV_ECHO }, { 'o', "print", 0, SV_PRINT }, \
 	{ 0, "discard", 0, SV_DISCARD }, { 'i', "stdio", 0, SV_STDIO }, \
@@ -241,11 +294,13 @@ enum { SV_ECHO = 100, SV_PRINT, SV_DISCARD, SV_STDIO, SV_SH, SV_MAX, SV_COUNT, S
 	{ 'n', "count", 1, SV_COUNT }, { 0, "once", 0, SV_ONCE }, \
 	{ 'w', "timeout", 1, SV_TIMEOUT }, { 0, "accept-timeout", 1, SV_ACCEPT_TIMEOUT }, \
 	{ 'X', "hexdump", 0, SV_HEXDUMP }, { 0, "crlf", 0, SV_CRLF }, \
-	{ 0, "user", 1, SV_USER }
+	{ 0, "user", 1, SV_USER }, { 0, "to", 1, SV_TO }, \
+	{ 0, "connect-timeout", 1, SV_CONNECT_TIMEOUT }, { 0, "send-proxy", 1, SV_SEND_PROXY }
 /* tcp-serve's own options; unix-serve names them to refuse them. */
-#define SERVE_TCP_OPTS(bind, portfile, perip, allow, deny) \
+#define SERVE_TCP_OPTS(bind, portfile, perip, allow, deny, aproxy) \
 	{ 'b', "bind", 1, bind }, { 0, "port-file", 1, portfile }, \
-	{ 0, "per-ip", 1, perip }, { 0, "allow", 1, allow }, { 0, "deny", 1, deny }
+	{ 0, "per-ip", 1, perip }, { 0, "allow", 1, allow }, { 0, "deny", 1, deny }, \
+	{ 0, "accept-proxy", 0, aproxy }
 /* The usage lines they share: the modes, then the limits. */
 #define SERVE_USAGE_MODES \
 "      --echo             send every byte back to its client (the default)\n" \
@@ -253,7 +308,15 @@ enum { SV_ECHO = 100, SV_PRINT, SV_DISCARD, SV_STDIO, SV_SH, SV_MAX, SV_COUNT, S
 "      --discard          read and drop received bytes\n" \
 "  -i, --stdio            relay one client to stdin/stdout, then exit (nc -l)\n" \
 "  PROGRAM [ARG...]       run PROGRAM per connection, stdin/stdout on the socket\n" \
-"      --sh CMD           run /bin/sh -c CMD per connection\n"
+"      --sh CMD           run /bin/sh -c CMD per connection\n" \
+"      --to TARGET        relay each client to a connection of its own to\n" \
+"                         TARGET: HOST:PORT, [IPV6]:PORT, a path with a '/'\n" \
+"                         or @NAME (a Unix socket)\n"
+#define SERVE_USAGE_TO \
+"      --connect-timeout SECS\n" \
+"                         with --to: give up connecting after SECS (10)\n" \
+"      --send-proxy v1|v2 with --to: begin each connection to TARGET with a\n" \
+"                         PROXY protocol header naming the client\n"
 #define SERVE_USAGE_LIMITS \
 "  -c, --max-clients N    at most N connections at once; others wait\n" \
 "                         (default 40 with PROGRAM, 16384 otherwise)\n" \
