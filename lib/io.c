@@ -77,6 +77,22 @@ int io_can_splice(int fd)
 #endif
 }
 
+/* A pipe of our own for splice (1 MiB if the system lets us), or -1. */
+int io_splice_pipe(int p[2])
+{
+#ifdef HAVE_SPLICE
+	if (pipe(p) < 0 || sock_set_cloexec(p[0]) < 0 || sock_set_cloexec(p[1]) < 0)
+		return -1;
+#ifdef F_SETPIPE_SZ
+	fcntl(p[1], F_SETPIPE_SZ, 1 << 20); /* best effort, as above */
+#endif
+	return 0;
+#else
+	(void)p;
+	return -1;
+#endif
+}
+
 /* Up to len bytes from in to out (one of them a pipe): the count, 0 at EOF,
  * or -1 with errno. The pipe side does not block when nonblock is set. */
 ssize_t io_splice(int in, int out, size_t len, int nonblock)

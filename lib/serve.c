@@ -78,7 +78,9 @@ struct conn {
 enum { L_IDLE, L_LINGER, L_CONNECT, L_HEADER };
 static struct {
 	struct serve *cf;
-	int splice;                   /* --print to a pipe: splice(2) */
+	int splice;                   /* --print by splice(2): 1 to stdout, a pipe;
+	                               * 2 through opipe, stdout anything else */
+	int opipe[2];
 	struct loop *lp;
 	int lfd, sigfd;
 	int listening;                /* the listener is watched */
@@ -474,13 +476,41 @@ static int conn_flush(struct conn *c)
 	return 0;
 }
 
+/* --print through a pipe of our own: its len bytes on to stdout. Where
+ * stdout takes no splice (an O_APPEND file, some terminals), they are copied,
+ * and from then on everything is. */
+static void print_pipe(size_t len)
+{
+	while (len) {
+		ssize_t m = io_splice(S.opipe[0], 1, len, 0);
+
+		if (m < 0 && errno == EINVAL) {
+			S.splice = 0;
+			while (len && (m = io_read(S.opipe[0], S.buf, len < sizeof(S.buf) ?
+			    len : sizeof(S.buf))) > 0) {
+				if (io_write_all(1, S.buf, (size_t)m) < 0)
+					xdie(EXIT_NET, "write stdout: %s", log_strerror(errno));
+				len -= (size_t)m;
+			}
+			if (!len)
+				return;
+		}
+		if (m <= 0)
+			xdie(EXIT_NET, "write stdout: %s", log_strerror(m < 0 ? errno : EIO));
+		len -= (size_t)m;
+	}
+}
+
 static void conn_readable(struct conn *c)
 {
+	int spliced = S.splice && !c->linger;
 	ssize_t n;
 
-	if (S.splice && !c->linger) { /* --print into a pipe: socket -> pipe in the kernel */
-		n = io_splice(c->fd, 1, 1 << 20, 0);
-		if (n < 0 && errno == EPIPE)
+	if (spliced) { /* --print: socket -> pipe in the kernel (stdout's, or ours) */
+		n = io_splice(c->fd, S.splice == 2 ? S.opipe[1] : 1, 1 << 20, S.splice == 2);
+		if (n > 0 && S.splice == 2)
+			print_pipe((size_t)n);
+		if (n < 0 && (errno == EPIPE || errno == EBADF))
 			xdie(EXIT_NET, "write stdout: %s", log_strerror(errno));
 	} else {
 		n = io_read(c->fd, S.buf, sizeof(S.buf));
@@ -504,7 +534,7 @@ static void conn_readable(struct conn *c)
 	if (S.lists[L_IDLE].ms)
 		lru_touch(c);
 	if (S.cf->mode == SERVE_PRINT) {
-		if (!S.splice && io_write_all(1, S.buf, (size_t)n) < 0)
+		if (!spliced && io_write_all(1, S.buf, (size_t)n) < 0)
 			xdie(EXIT_NET, "write stdout: %s", log_strerror(errno));
 		return;
 	}
@@ -1265,7 +1295,7 @@ int serve_run(struct serve *c, int lfd)
 	S.lists[L_HEADER].why = header_why;
 	S.idle_since = loop_now();
 	if (c->mode == SERVE_PRINT)
-		S.splice = io_can_splice(1);
+		S.splice = io_can_splice(1) ? 1 : io_splice_pipe(S.opipe) == 0 ? 2 : 0;
 	if (c->mode == SERVE_STDIO)
 		return serve_stdio();
 	update_listener();

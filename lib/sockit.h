@@ -154,6 +154,7 @@ ssize_t io_read(int fd, void *buf, size_t len);
 size_t io_crlf(char *dst, const char *src, size_t n, int *prev_cr);
 int io_can_splice(int fd);
 ssize_t io_splice(int in, int out, size_t len, int nonblock);
+int io_splice_pipe(int p[2]);   /* a pipe to splice through, or -1 */
 struct hexdump {
 	int fd;
 	uint64_t off;
