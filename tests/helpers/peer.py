@@ -19,6 +19,9 @@ Every mode is bounded in time and ends by itself.
                                         every 8th client resets mid-transfer instead
   peer.py slowloris HOST PORT N         N clients sending a byte a second; prints how
                                         many the server closed within 5 s
+  peer.py dribble HOST PORT HEX         send the bytes of HEX one at a time, 5 ms
+                                        apart, half-close, print the reply
+                                        ("[reset]" and exit 1 on a reset)
   peer.py hold tcp|udp PORTFILE         hold a port no one else can bind, on which
                                         nothing answers: TCP bound, never listening;
                                         UDP connected elsewhere, so other senders get
@@ -309,6 +312,25 @@ def slowloris(host, port, n):
     print(len(closed))
     return 0
 
+def dribble(host, port, hexdata):
+    c = dial(host, port, 10)
+    try:
+        for b in bytes.fromhex(hexdata):
+            c.sendall(bytes([b]))
+            time.sleep(0.005)
+        c.shutdown(socket.SHUT_WR)
+        out = bytearray()
+        while True:
+            d = c.recv(65536)
+            if not d:
+                break
+            out += d
+    except ConnectionResetError:
+        print("[reset]")
+        return 1
+    sys.stdout.buffer.write(out)
+    return 0
+
 def hold(proto, portfile):
     kind = socket.SOCK_STREAM if proto == "tcp" else socket.SOCK_DGRAM
     s = socket.socket(socket.AF_INET6, kind)
@@ -336,6 +358,7 @@ def main(a):
     elif m == "exhaust": return exhaust(a[1], int(a[2]), int(a[3]), float(a[4]))
     elif m == "churn": return churn(a[1], int(a[2]), float(a[3]))
     elif m == "hold": hold(a[1], a[2])
+    elif m == "dribble": return dribble(a[1], int(a[2]), a[3])
     elif m == "slowloris": return slowloris(a[1], int(a[2]), int(a[3]))
     else:
         print(__doc__, file=sys.stderr)
