@@ -96,7 +96,7 @@ static void pool_put(int p[2], int empty)
 /* TARGET: HOST:PORT, [IPV6]:PORT, a path with a '/', or @NAME. */
 void xfwd_target(struct fwd_target *t, const char *s)
 {
-	char hostbuf[1024], *host;
+	char hostbuf[1024], hbuf[1024], *host;
 	const char *colon;
 	size_t hl;
 
@@ -116,7 +116,7 @@ void xfwd_target(struct fwd_target *t, const char *s)
 	hostbuf[hl] = 0;
 	if (hostbuf[0] != '[' && strchr(hostbuf, ':'))
 		xusage("bad --to '%s': an IPv6 address goes in brackets, [%s]:PORT", s, hostbuf);
-	host = (char *)xparse_host(hostbuf, hostbuf, sizeof(hostbuf));
+	host = (char *)xparse_host(hostbuf, hbuf, sizeof(hbuf));
 	t->ai = xresolve(host, xparse_port(colon + 1, "tcp", 0), AF_UNSPEC, SOCK_STREAM, 0);
 }
 

@@ -24,11 +24,19 @@ size_t pp_build(int version, const struct sockaddr *src, const struct sockaddr *
                 unsigned char *out)
 {
 	unsigned char s[16], d[16];
-	int f = pp_family(src, s);
+	int f = pp_family(src, s), fd = pp_family(dst, d);
 	size_t alen;
 
-	if (f && pp_family(dst, d) != f)
-		f = 0; /* cannot happen on one socket; say nothing rather than lie */
+	if (!fd)
+		f = 0;
+	if (f && fd != f) { /* only from a PROXY header that mixed them: all IPv6 */
+		unsigned char *v4 = f == AF_INET ? s : d;
+
+		memmove(v4 + 12, v4, 4);
+		memset(v4, 0, 10);
+		v4[10] = v4[11] = 0xff;
+		f = AF_INET6;
+	}
 	if (version == 1) {
 		char sa[ADDR_STRLEN], da[ADDR_STRLEN];
 
