@@ -23,10 +23,10 @@ python sockets, for tests/forward.test. Bounded in time; prints "ok" or why not.
       slow-client MB PID    the same the other way
       pipeline N            N "PING" lines in one write; the backend answers
                             each with "+PONG"; all N answers must come back
-      many N SIZE           N connections at once, each SIZE bytes echoed by
-                            the backend
 """
 import os, socket, struct, sys, threading, time
+from peer import read_eof
+from relay import connect, wait_port  # wait_port reads a pid file too: "N\n"
 
 DEADLINE = 120
 T0 = time.time()
@@ -117,29 +117,9 @@ def listen(spec):
     return l
 
 
-def dial(spec):
-    end = time.time() + 10
-    while True:
-        try:
-            if spec.startswith("unix:"):
-                c = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-                c.connect(spec[5:])
-            else:
-                with open(spec) as f:
-                    t = f.read()
-                if not t.endswith("\n"):
-                    raise OSError("no port yet")
-                c = socket.create_connection(("127.0.0.1", int(t)), timeout=DEADLINE)
-            c.settimeout(DEADLINE)
-            return c
-        except OSError:
-            if time.time() > end:
-                raise
-            time.sleep(0.01)
-
-
 def pair(l, relay):
-    c = dial(relay)
+    c = connect(relay)
+    c.settimeout(DEADLINE)
     b, _ = l.accept()
     b.settimeout(DEADLINE)
     return c, b
@@ -171,20 +151,6 @@ def rss_kib(pid):
     return 0
 
 
-def wait_pid(path):
-    end = time.time() + 10
-    while time.time() < end:
-        try:
-            with open(path) as f:
-                t = f.read()
-            if t.endswith("\n"):
-                return int(t)
-        except OSError:
-            pass
-        time.sleep(0.01)
-    fail("no pid in " + path)
-
-
 def expect_reset(s, label):
     s.settimeout(10)
     try:
@@ -206,8 +172,6 @@ def rst(s):
 def main(a):
     scen, backend, relay = a[0], a[1], a[2]
     l = listen(backend)
-    if scen == "many":
-        return many(l, relay, int(a[3]), int(a[4]))
     c, b = pair(l, relay)
     if scen == "bulk":
         size = int(a[3])
@@ -251,7 +215,7 @@ def main(a):
         expect_reset(c, "client")
         errs = []
     elif scen in ("slow-backend", "slow-client"):
-        mb, pid = int(a[3]), wait_pid(a[4])
+        mb, pid = int(a[3]), wait_port(a[4])
         x, y = (c, b) if scen == "slow-backend" else (b, c)
         base = rss_kib(pid)
         peak = [base]
@@ -292,12 +256,7 @@ def main(a):
         def client_side():
             c.sendall(b"PING\r\n" * n)
             c.shutdown(socket.SHUT_WR)
-            buf = bytearray()
-            while True:
-                d = c.recv(65536)
-                if not d:
-                    break
-                buf += d
+            buf = read_eof(c)
             if bytes(buf) != b"+PONG\r\n" * n:
                 fail("client: %d bytes of answers, want %d" % (len(buf), 7 * n))
         errs = run_threads(backend_side, client_side)
@@ -305,78 +264,6 @@ def main(a):
         fail("unknown scenario " + scen)
     if errs:
         fail("; ".join(errs))
-    print("ok", flush=True)
-    return 0
-
-
-def many(l, relay, n, size):
-    """n relayed connections open at once; the backend echoes each."""
-    import selectors
-    sel = selectors.DefaultSelector()
-    sel.register(l, selectors.EVENT_READ, None)
-    l.setblocking(False)
-    data = os.urandom(size)
-    clients = []
-    for i in range(n):
-        c = dial(relay)
-        c.setblocking(False)
-        clients.append(c)
-        # accept as we go: the relay's connects wait in our backlog
-        while True:
-            try:
-                b, _ = l.accept()
-            except BlockingIOError:
-                break
-            b.setblocking(False)
-            sel.register(b, selectors.EVENT_READ, [b, bytearray()])
-    end = time.time() + DEADLINE
-    state = {}
-    for c in clients:
-        state[c] = [0, bytearray()]
-        sel.register(c, selectors.EVENT_READ | selectors.EVENT_WRITE, c)
-    done = 0
-    while done < n and time.time() < end:
-        for key, ev in sel.select(timeout=1):
-            if key.data is None:
-                while True:
-                    try:
-                        b, _ = l.accept()
-                    except BlockingIOError:
-                        break
-                    b.setblocking(False)
-                    sel.register(b, selectors.EVENT_READ, [b, bytearray()])
-            elif isinstance(key.data, list):
-                b, pend = key.data
-                try:
-                    d = b.recv(65536)
-                except ConnectionError:
-                    fail("backend: a reset")
-                if not d:
-                    sel.unregister(b)
-                    b.close()
-                    continue
-                b.setblocking(True)
-                b.sendall(d)
-                b.setblocking(False)
-            else:
-                c = key.data
-                st = state[c]
-                if ev & selectors.EVENT_WRITE and st[0] < size:
-                    st[0] += c.send(data[st[0]:])
-                    if st[0] == size:
-                        sel.modify(c, selectors.EVENT_READ, c)
-                if ev & selectors.EVENT_READ:
-                    d = c.recv(65536)
-                    if not d:
-                        fail("client: early EOF after %d bytes" % len(st[1]))
-                    st[1] += d
-                    if len(st[1]) >= size:
-                        if bytes(st[1]) != data:
-                            fail("client: wrong echo")
-                        sel.unregister(c)
-                        done += 1
-    if done < n:
-        fail("%d of %d connections echoed" % (done, n))
     print("ok", flush=True)
     return 0
 

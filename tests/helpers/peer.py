@@ -35,6 +35,15 @@ def write_port(path, port):
         f.write("%d\n" % port)
     os.rename(tmp, path)
 
+def read_eof(s):
+    """Everything s sends until its EOF."""
+    out = bytearray()
+    while True:
+        d = s.recv(65536)
+        if not d:
+            return out
+        out += d
+
 def dial(host, port, timeout):
     """A TCP connection, or with HOST unix:PATH a Unix stream one (PORT unused)."""
     if host.startswith("unix:"):
@@ -270,12 +279,7 @@ def churn(host, port, secs):
         data = os.urandom(1 + done % 4096)
         c.sendall(data)
         c.shutdown(socket.SHUT_WR)
-        got = bytearray()
-        while True:
-            d = c.recv(65536)
-            if not d:
-                break
-            got += d
+        got = read_eof(c)
         c.close()
         if bytes(got) != data:
             print("client %d: wrong echo (%d of %d bytes)" % (done, len(got), len(data)))
@@ -319,12 +323,7 @@ def dribble(host, port, hexdata):
             c.sendall(bytes([b]))
             time.sleep(0.005)
         c.shutdown(socket.SHUT_WR)
-        out = bytearray()
-        while True:
-            d = c.recv(65536)
-            if not d:
-                break
-            out += d
+        out = read_eof(c)
     except ConnectionResetError:
         print("[reset]")
         return 1
