@@ -119,9 +119,11 @@ static: $(SRCS) $(TINYSRCS) $(HDRS)
 	$(STRIP) -R .comment sockit-static
 
 # The static binary's budget in bytes, and what each object costs in it:
-# 64 KiB for the four first applets, raised by what the Unix applets measured
-# (12,488 bytes: unix-serve, unix-send, lib/unix.c and the engines moved to lib/).
-SIZE_BUDGET ?= 78024
+# 64 KiB for the four first applets, raised by what each later piece measured:
+# the Unix applets 12,488 bytes (unix-serve, unix-send, lib/unix.c and the
+# engines moved to lib/), forwarding and the PROXY protocol 9,560 (--to,
+# lib/forward.c, lib/proxyproto.c, --accept-proxy, --print's own pipe).
+SIZE_BUDGET ?= 87584
 size: static
 	@for f in $(SRCS) $(TINYSRCS); do $(STATICCC) $(STDFLAGS) -DSOCKIT_TINY $(SIZEFLAGS) -c -o /tmp/sockit-size.o $$f && \
 		size /tmp/sockit-size.o | awk -v f=$$f 'NR == 2 { printf "%-22s %6d text %6d data %6d bss\n", f, $$1, $$2, $$3 }'; done
