@@ -171,4 +171,6 @@ bench: sockit bench/loadgen bench/refecho
 	bash bench/run.sh
 bench-unix: sockit bench/loadgen bench/refecho
 	bash bench/unix.sh
-.PHONY: bench bench-unix
+bench-forward: sockit bench/loadgen bench/refecho
+	bash bench/forward.sh
+.PHONY: bench bench-unix bench-forward

@@ -21,44 +21,6 @@ have_tool() {
 	esac
 }
 
-# A port nothing listens on: sockit binds port 0 and lets it go.
-free_port() {
-	rm -f "$TMP/fp"
-	"$SOCKIT" tcp-serve --port-file "$TMP/fp" --accept-timeout 0.001 -b 127.0.0.1 0 >/dev/null 2>&1
-	cat "$TMP/fp"
-}
-# Wait (5 s at most) until something listens on PORT, without connecting:
-# a connection would use up a one-client server.
-wait_listen() {
-	local hex i
-	hex=$(printf ':%04X ' "$1")
-	for i in $(seq 250); do
-		grep -q "$hex[0-9A-F:]* 0A " /proc/net/tcp /proc/net/tcp6 2>/dev/null && return 0
-		sleep 0.02
-	done
-	return 1
-}
-# srv CMD...: start a server in its own session; its forks die with it.
-srv() {
-	setsid "$@" >/dev/null 2>&1 </dev/null &
-	SRV=$!
-	wait_listen "$PORT"
-}
-tree_rss() { # KiB of RSS of PID and all its descendants
-	local pids=" $1 " changed=1 f p pp
-	while [ "$changed" = 1 ]; do
-		changed=0
-		for f in /proc/[0-9]*/stat; do
-			read -r p _ _ pp _ <"$f" 2>/dev/null || continue
-			case "$pids" in *" $pp "*)
-				case "$pids" in *" $p "*) ;; *) pids="$pids$p "; changed=1 ;; esac ;;
-			esac
-		done
-	done
-	for p in $pids; do awk '/^VmRSS:/ { print $2 }' "/proc/$p/status" 2>/dev/null; done |
-		awk '{ s += $1 } END { print s + 0 }'
-}
-
 # Each tool's echo server (nc has none for more than one client).
 echo_srv() {
 	case $1 in
@@ -116,18 +78,6 @@ iperf_once() {
 rps_once() { "$LG" rps "$PORT" "$1" "$SECS"; }
 rtt_once() { "$LG" rtt "$PORT" 20000; }
 cps_once() { "$LG" cps "$PORT" 16 "$SECS"; }
-idle_rss() { # N: RSS of the server tree while N idle clients are connected
-	local lg up
-	"$LG" idle "$PORT" "$1" 60 >"$TMP/idle.out" 2>"$TMP/idle.err" &
-	lg=$!
-	for _ in $(seq 2000); do grep -q ready "$TMP/idle.out" && break; sleep 0.02; done
-	up=$(awk '/ready/ { print $2 }' "$TMP/idle.out")
-	sleep 0.5 # let the server take the last of them
-	if [ "${up:-0}" -eq "$1" ]; then tree_rss "$SRV"; else echo "$(tree_rss "$SRV") (${up:-0} up)"; fi
-	kill "$lg" 2>/dev/null
-	wait "$lg" 2>/dev/null
-}
-
 declare -A R
 measure() {
 	local t r p50 p99 kb

@@ -30,6 +30,7 @@ struct half {
 	int pipe[2];                /* -1: none held */
 	size_t inpipe;
 	int eof, shut;
+	int bulk;                   /* the last read filled the buffer: splice */
 	uint64_t bytes;             /* read from fd[d] */
 };
 
@@ -179,7 +180,7 @@ static int try_connect(struct fwd *f)
 		int family, rc, e;
 
 		if (f->fd[FWD_TARGET] >= 0) {
-			close(f->fd[FWD_TARGET]);
+			loop_close(f->lp, f->fd[FWD_TARGET]);
 			f->fd[FWD_TARGET] = -1;
 			f->want[FWD_TARGET] = 0;
 		}
@@ -194,8 +195,13 @@ static int try_connect(struct fwd *f)
 			addr_format(f->next->ai_addr, f->where, sizeof(f->where));
 			family = f->next->ai_family;
 		}
+#ifdef SOCK_NONBLOCK
+		f->fd[FWD_TARGET] = sock_open(family, SOCK_STREAM | SOCK_NONBLOCK);
+		if (f->fd[FWD_TARGET] < 0) {
+#else
 		f->fd[FWD_TARGET] = sock_open(family, SOCK_STREAM);
 		if (f->fd[FWD_TARGET] < 0 || sock_set_nonblock(f->fd[FWD_TARGET], 1) < 0) {
+#endif
 			abort_with(f, "socket", errno);
 			return -1; /* out of descriptors: so is every other address */
 		}
@@ -235,8 +241,6 @@ int fwd_open(struct fwd **fp, const struct fwd_target *t, struct loop *lp, int c
 	f->next = t->ai;
 	for (d = 0; d < 2; d++)
 		f->h[d].pipe[0] = f->h[d].pipe[1] = -1;
-	if (sock_set_nonblock(cfd, 1) < 0)
-		return abort_with(f, "socket", errno);
 	if (hlen) { /* the PROXY header goes first, as if the client had sent it */
 		if (!(f->h[FWD_CLIENT].buf = malloc(hlen)))
 			return abort_with(f, "connect", ENOMEM);
@@ -292,14 +296,19 @@ static int pump(struct fwd *f, int d)
 			return rc < 0 ? -1 : moved;
 		if (h->eof)
 			break;
-		if (pool_get(h->pipe) == 0) {
+		/* Small messages go by read and write (two calls); a stream that
+		 * fills whole reads goes by splice, until it trickles again. */
+		if (h->bulk && pool_get(h->pipe) == 0) {
 			n = io_splice(src, h->pipe[1], FWD_CHUNK, 1);
 			if (n <= 0)
 				pool_put(h->pipe, 1);
 			if (n > 0)
 				h->inpipe = (size_t)n;
+			if (n > 0 && n < FWD_CHUNK / 8)
+				h->bulk = 0;
 		} else {
 			n = io_read(src, rbuf, sizeof(rbuf));
+			h->bulk = n == (ssize_t)sizeof(rbuf);
 			if (n > 0) {
 				/* Straight on if the receiver takes it; keep only the rest. */
 				ssize_t w;
@@ -330,6 +339,8 @@ static int pump(struct fwd *f, int d)
 		}
 		h->bytes += (uint64_t)n;
 		moved = 1;
+		if (n < FWD_CHUNK / 2)
+			break; /* most likely all there was: the loop says if not */
 	}
 	if (h->eof && !pending(h) && !h->shut) {
 		if (shutdown(dst, SHUT_WR) < 0 && errno != ENOTCONN)
@@ -414,12 +425,11 @@ void fwd_close(struct fwd *f, int reset)
 	for (s = 0; s < 2; s++) {
 		if (f->fd[s] < 0)
 			continue;
-		loop_set(f->lp, f->fd[s], 0, NULL);
 		/* A reset, so that an abort never passes for a clean end (Unix
 		 * sockets have none: the close is all they get). */
 		if (reset)
 			setsockopt(f->fd[s], SOL_SOCKET, SO_LINGER, &rst, sizeof(rst));
-		close(f->fd[s]);
+		loop_close(f->lp, f->fd[s]);
 		pool_put(f->h[s].pipe, !f->h[s].inpipe);
 		free(f->h[s].buf);
 	}

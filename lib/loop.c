@@ -72,6 +72,13 @@ int loop_set(struct loop *lp, int fd, unsigned events, void *data)
 	return epoll_ctl(lp->epfd, EPOLL_CTL_ADD, fd, &ev);
 }
 
+/* A closed descriptor leaves the epoll set by itself (we never dup them). */
+int loop_close(struct loop *lp, int fd)
+{
+	(void)lp;
+	return close(fd);
+}
+
 int loop_wait(struct loop *lp, struct loop_event *out, int max, int64_t timeout_ms)
 {
 	struct epoll_event ev[256];
@@ -168,6 +175,12 @@ int loop_set(struct loop *lp, int fd, unsigned events, void *data)
 	lp->pfd[i].revents = 0;
 	lp->data[i] = data;
 	return 0;
+}
+
+int loop_close(struct loop *lp, int fd)
+{
+	loop_set(lp, fd, 0, NULL);
+	return close(fd);
 }
 
 int loop_wait(struct loop *lp, struct loop_event *out, int max, int64_t timeout_ms)

@@ -329,11 +329,10 @@ static int id_listed(const struct idlist *l, long id)
 	return 0;
 }
 
-/* A reset for a TCP client: refused, or its relay aborted. */
+/* A reset for a TCP client: refused, or no good PROXY header. */
+static const struct linger rst = { 1, 0 };
 static void reset_close(int fd)
 {
-	static const struct linger rst = { 1, 0 };
-
 	if (!S.cf->local)
 		setsockopt(fd, SOL_SOCKET, SO_LINGER, &rst, sizeof(rst));
 	close(fd);
@@ -442,11 +441,9 @@ static void conn_close(struct conn *c, const char *why)
 	if (c->fw) {
 		fwd_close(c->fw, why != NULL);
 	} else {
-		loop_set(S.lp, c->fd, 0, NULL);
-		if (why && c->hdr)
-			reset_close(c->fd);
-		else
-			close(c->fd);
+		if (why && c->hdr && !S.cf->local)
+			setsockopt(c->fd, SOL_SOCKET, SO_LINGER, &rst, sizeof(rst));
+		loop_close(S.lp, c->fd);
 	}
 	conn_drop(c);
 	ended(c->ip);

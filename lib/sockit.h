@@ -252,7 +252,8 @@ enum { FWD_CLIENT = 0, FWD_TARGET = 1 };
 enum { FWD_MORE, FWD_MOVED, FWD_CONNECTED, FWD_END, FWD_ABORT };
 struct fwd;
 struct loop;
-/* Connect onward for client cfd; hdr (a PROXY header) is sent first. The
+/* Connect onward for client cfd (non-blocking, as accepted); hdr (a PROXY
+ * header) is sent first. The
  * loop reports cfd with cdata and the target's fd with tdata. *fp is set,
  * NULL only when there was no memory for it. */
 int fwd_open(struct fwd **fp, const struct fwd_target *t, struct loop *lp, int cfd,
@@ -419,6 +420,7 @@ struct loop_event {
 };
 struct loop *loop_new(void);
 int loop_set(struct loop *lp, int fd, unsigned events, void *data); /* 0 events: forget */
+int loop_close(struct loop *lp, int fd);  /* forget fd and close it */
 int loop_wait(struct loop *lp, struct loop_event *ev, int max, int64_t timeout_ms);
 int64_t loop_now(void);          /* monotonic milliseconds */
 int loop_signals(const int *sigs, int n);  /* self-pipe: read end, one byte per signal */
