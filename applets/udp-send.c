@@ -24,6 +24,7 @@ static const char usage[] =
 "                       HOST only\n"
 "      --iface NAME     the interface multicast datagrams leave by\n"
 "  -s, --source ADDR    send from local address ADDR\n"
+"  -p, --source-port PORT  send from local port PORT\n"
 "  -n, --no-newline     do not add a newline to MSG\n"
 "      --crlf           end lines with CRLF (MSG and stdin)\n"
 "  -x, --hex            MSG (or each stdin line) is hex text: \"de ad be ef\"\n"
@@ -35,7 +36,7 @@ static const char usage[] =
 "  -h, --help           this text\n";
 
 enum { O_TIMEOUT = 1, O_RAW, O_BROADCAST, O_TTL, O_SOURCE, O_NONL, O_CRLF, O_HEX,
-	O_HEXDUMP, O_IFACE };
+	O_HEXDUMP, O_IFACE, O_SPORT };
 
 static const struct opt_def opts[] = {
 	{ 'w', "timeout", 1, O_TIMEOUT },
@@ -44,6 +45,7 @@ static const struct opt_def opts[] = {
 	{ 0, "ttl", 1, O_TTL },
 	{ 0, "iface", 1, O_IFACE },
 	{ 's', "source", 1, O_SOURCE },
+	{ 'p', "source-port", 1, O_SPORT },
 	{ 'n', "no-newline", 0, O_NONL },
 	{ 0, "crlf", 0, O_CRLF },
 	{ 'x', "hex", 0, O_HEX },
@@ -53,7 +55,7 @@ static const struct opt_def opts[] = {
 
 int udp_send_main(int argc, char **argv)
 {
-	struct sock_opts so = { NULL, 0, -1, 0 };
+	struct sock_opts so = { NULL, 0, -1, 0, 0 };
 	struct opt_state st;
 	static struct addrinfo *ai; /* static: still reachable when an error exits */
 	static struct dgram_tx t;
@@ -69,6 +71,7 @@ int udp_send_main(int argc, char **argv)
 		case O_BROADCAST: so.broadcast = 1; break;
 		case O_TTL: so.ttl = xparse_int("ttl", st.arg, 0, 255); break;
 		case O_SOURCE: so.source = st.arg; break;
+		case O_SPORT: so.sport = xparse_port(st.arg, "udp", 0); break;
 		case O_NONL: nonl = 1; break;
 		case O_CRLF: t.flags |= XMSG_CRLF; break;
 		case O_HEX: t.flags |= XMSG_HEX; break;

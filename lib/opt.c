@@ -256,3 +256,54 @@ long opt_parse_hex(const char *s, size_t len, unsigned char *out)
 	}
 	return n;
 }
+
+/* A port list: "22,80,8000-8010". Each port's bit set in set (8192 bytes);
+ * the number of ports, or -1: a zero, a reversed range, junk, more than
+ * 65535 items. Repeats are counted once. */
+long opt_parse_ports(const char *s, unsigned char *set)
+{
+	long items = 0, n = 0;
+
+	memset(set, 0, 8192);
+	for (;;) {
+		const char *e = s;
+		char a[8], b[8];
+		int lo, hi;
+		size_t al;
+
+		while (*e && *e != ',' && *e != '-')
+			e++;
+		al = (size_t)(e - s);
+		if (!al || al >= sizeof(a))
+			return -1;
+		memcpy(a, s, al);
+		a[al] = 0;
+		hi = -1;
+		if (opt_parse_int(a, 1, 65535, &lo) < 0)
+			return -1;
+		if (*e == '-') {
+			const char *f = ++e;
+
+			while (*e && *e != ',')
+				e++;
+			if (e == f || (size_t)(e - f) >= sizeof(b))
+				return -1;
+			memcpy(b, f, (size_t)(e - f));
+			b[e - f] = 0;
+			if (opt_parse_int(b, lo, 65535, &hi) < 0)
+				return -1;
+		}
+		if (hi < 0)
+			hi = lo;
+		if ((items += hi - lo + 1) > 65535)
+			return -1;
+		for (; lo <= hi; lo++)
+			if (!(set[lo >> 3] & (1 << (lo & 7)))) {
+				set[lo >> 3] |= (unsigned char)(1 << (lo & 7));
+				n++;
+			}
+		if (!*e)
+			return n;
+		s = e + 1;
+	}
+}

@@ -215,12 +215,17 @@ static int connect_one(const struct addrinfo *ai, const struct sock_opts *o, int
 		goto fail;
 	if (o && o->ifindex && sock_set_mcast_if(fd, ai->ai_family, o->ifindex) < 0)
 		goto fail;
-	if (source) {
+	if (source || (o && o->sport)) {
 		struct addrinfo *src = NULL, *s;
+		int sport = o->sport;
 
+		if (!source) /* -p alone: any address of the family */
+			source = ai->ai_family == AF_INET6 ? "::" : "0.0.0.0";
+		if (sport && ai->ai_socktype == SOCK_STREAM)
+			setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
 		/* No source address of this family: this target cannot be used. */
 		errno = EADDRNOTAVAIL;
-		if (addr_resolve(source, 0, ai->ai_family, ai->ai_socktype, 1, &src))
+		if (addr_resolve(source, sport, ai->ai_family, ai->ai_socktype, 1, &src))
 			goto fail;
 		for (s = src; s; s = s->ai_next)
 			if (bind(fd, s->ai_addr, s->ai_addrlen) == 0)
@@ -286,6 +291,12 @@ int sock_connect(struct addrinfo *ai, const struct sock_opts *o, int64_t timeout
 		err = errno;
 		if (err == ETIMEDOUT && deadline && loop_now() >= deadline)
 			break;
+		if (err == EADDRINUSE && o && o->sport) { /* -p: in use, for every address */
+			size_t l = strlen(where);
+
+			fmt_snprintf(where + l, size - l, " from port %d", o->sport);
+			break;
+		}
 	}
 	errno = err;
 	return -1;

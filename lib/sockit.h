@@ -90,6 +90,7 @@ int opt_parse_int(const char *s, int min, int max, int *n);
 /* hex text -> bytes; out must hold strlen(s)/2 bytes. Returns the byte count or -1. */
 long opt_parse_hex(const char *s, size_t len, unsigned char *out);
 int opt_hexval(int c);    /* a hex digit's value, or -1 */
+long opt_parse_ports(const char *s, unsigned char *set); /* a port list */
 
 /* addr.c - ports, hosts, resolution, formatting. */
 #define ADDR_STRLEN 64     /* "[ffff:...:ffff%scope]:65535" */
@@ -126,6 +127,7 @@ struct sock_opts {
 	int broadcast;          /* SO_BROADCAST */
 	int ttl;                /* hop limit, or -1 */
 	unsigned ifindex;       /* multicast: the interface to send by, or 0 */
+	int sport;              /* -p: the local port, or 0 */
 };
 int sock_connect(struct addrinfo *ai, const struct sock_opts *o, int64_t timeout_ms,
                  char *where, size_t size);
@@ -202,6 +204,23 @@ int acl_parse(const char *s, struct acl_rule *r);
 void xacl_add(struct acl *acl, const char *s, int allow);   /* exits 2 on bad text */
 int acl_key(const struct sockaddr *sa, unsigned char key[16]); /* family, v4-mapped as v4 */
 int acl_permits(const struct acl *acl, const struct sockaddr *sa);
+
+/* socks.c - tcp-send --proxy: the URL, and SOCKS5/5h/4/4a and HTTP CONNECT. */
+enum { PX_SOCKS5, PX_SOCKS5H, PX_SOCKS4, PX_SOCKS4A, PX_HTTP };
+struct proxy {
+	int kind, port, auth;
+	char host[256], user[256], pass[256];
+};
+int proxy_parse_url(const char *url, struct proxy *p);  /* 0; -1 bad, -2 scheme */
+void xproxy_url(struct proxy *p, const char *url);      /* exits 2 */
+/* Ask the proxy on connected fd for HOST PORT (ta: the target's address, for
+ * socks5:// and socks4://; NULL: the proxy resolves HOST). 0, or -1 with
+ * errno and, when the proxy said why, why set. */
+int proxy_handshake(int fd, const struct proxy *p, const char *host, int port,
+                    const struct sockaddr *ta, int64_t deadline, char *why, size_t size);
+long socks5_reply_len(const unsigned char *b, size_t n); /* the reply's length */
+const char *socks5_reason(int rep, int *err);
+int http_status(const char *line, size_t n, const char **reason); /* code, or -1 */
 
 /* proxyproto.c - PROXY protocol v1 and v2 headers: built, and read. */
 #define PP_V1MAX 107    /* the longest v1 line, CRLF included */
@@ -381,6 +400,9 @@ struct client_cfg {
 	int (*connect)(void *arg, int64_t timeout_ms, char *where, size_t size);
 	void (*done)(void *arg);
 	void *arg;
+	const char *why;            /* set by connect: the whole reason it failed */
+	const unsigned char *ports; /* -z with a port list: the set, or NULL */
+	int (*set_port)(void *arg, int port); /* aim connect at another port */
 };
 enum { CL_TIMEOUT = 200, CL_CHECK, CL_WAIT, CL_NOSHUT, CL_SOURCE, CL_NONL, CL_CRLF,
 	CL_HEX, CL_HEXDUMP };
