@@ -35,6 +35,7 @@ static int unescape(char *s)
 int proxy_parse_url(const char *url, struct proxy *p)
 {
 	const char *s = strstr(url, "://"), *at, *hp, *end, *colon;
+	char raw[sizeof(p->host)];
 	size_t n;
 	int i;
 
@@ -83,15 +84,12 @@ int proxy_parse_url(const char *url, struct proxy *p)
 			return -1; /* an IPv6 address without brackets */
 	}
 	n = (size_t)((colon ? colon : end) - hp);
-	if (!n || n >= sizeof(p->host) || memchr(hp, '/', n) || memchr(hp, '@', n))
+	if (!n || n >= sizeof(raw) || memchr(hp, '/', n) || memchr(hp, '@', n))
 		return -1;
-	memcpy(p->host, hp, n);
-	if (p->host[0] == '[') { /* "[::1]" -> "::1" */
-		memmove(p->host, p->host + 1, n - 2);
-		p->host[n - 2] = 0;
-		if (!p->host[0])
-			return -1;
-	}
+	memcpy(raw, hp, n);
+	raw[n] = 0;
+	if (!addr_strip_host(raw, p->host, sizeof(p->host))) /* "[::1]" -> "::1" */
+		return -1;
 	p->port = p->kind == PX_HTTP ? 8080 : 1080;
 	if (colon) {
 		char port[8];
