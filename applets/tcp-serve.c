@@ -9,7 +9,8 @@ static const char usage[] =
 "usage: sockit tcp-serve [OPTIONS] PORT [PROGRAM [ARG...]]\n"
 "       sockit tcp-serve [OPTIONS] --to TARGET PORT\n"
 "\n"
-"Serve TCP clients on PORT (0: any free port) until killed. Mode, one of:\n"
+"Serve TCP clients on PORT (0: any free port; -: the socket a supervisor\n"
+"handed over, systemd's LISTEN_FDS or stdin) until killed. Mode, one of:\n"
 SERVE_USAGE_MODES
 "\n"
 "  -b, --bind ADDR        listen on ADDR only (default: all, IPv6 and IPv4)\n"
@@ -48,7 +49,7 @@ int tcp_serve_main(int argc, char **argv)
 	struct opt_state st;
 	char hostbuf[1024], where[ADDR_STRLEN];
 	const char *bind = NULL, *portfile = NULL;
-	int id, port, lfd;
+	int id, port, lfd, handed;
 
 	opt_init(&st, argc, argv, usage);
 	while ((id = opt_next(&st, opts)) != 0) {
@@ -65,16 +66,23 @@ int tcp_serve_main(int argc, char **argv)
 	argv += st.ind;
 	if (argc < 1)
 		xusage("missing PORT");
-	port = xparse_port(argv[0], "tcp", 1);
+	handed = !strcmp(argv[0], "-");
+	port = handed ? 0 : xparse_port(argv[0], "tcp", 1);
 	serve_check(&c, argc - 1, argv + 1);
+	if (bind && handed)
+		xusage("-b and PORT -: the socket handed over is bound already");
 	if (bind)
 		bind = xparse_host(bind, hostbuf, sizeof(hostbuf));
 
+	/* What was handed over, before anything opened could take its fd. */
+	lfd = handed ? xinherit(SOCK_STREAM, 0, where, sizeof(where)) : -1;
 	serve_init(&c);
-	lfd = xlisten(bind, port, st.family, SOCK_STREAM, 1, where, sizeof(where));
+	if (!handed)
+		lfd = xlisten(bind, port, st.family, SOCK_STREAM, 1, where, sizeof(where));
 	c.where = where;
 	log_verbose("listening on %s", where);
 	if (portfile)
 		xwrite_port_file(portfile, lfd);
+	super_ready(where);
 	return serve_run(&c, lfd);
 }

@@ -11,7 +11,8 @@
 static const char usage[] =
 "usage: sockit udp-listen [OPTIONS] PORT\n"
 "\n"
-"Receive UDP datagrams on PORT (0: any free port) from any number of senders\n"
+"Receive UDP datagrams on PORT (0: any free port; -: the socket a supervisor\n"
+"handed over) from any number of senders\n"
 "and write each payload to stdout, with a newline added where it does not\n"
 "end with one (an empty datagram is an empty line).\n"
 "\n"
@@ -30,6 +31,7 @@ static const char usage[] =
 "                         that match a sender, the longest prefix decides\n"
 "      --user USER[:GROUP] after binding, run as USER (and GROUP)\n"
 "      --port-file FILE   write the bound port to FILE once bound\n"
+"      --notify-fd N      once bound, write a newline to fd N (s6)\n"
 "  -X, --hexdump          each datagram as a 'hexdump -C' dump\n"
 "  -4, --ipv4             IPv4 only\n"
 "  -6, --ipv6             IPv6 only\n"
@@ -38,7 +40,7 @@ static const char usage[] =
 "  -h, --help             this text\n";
 
 enum { O_RAW = 1, O_FROM, O_ECHO, O_COUNT, O_TIMEOUT, O_GROUP, O_IFACE, O_BIND,
-	O_PORTFILE, O_HEXDUMP, O_ALLOW, O_DENY, O_USER };
+	O_PORTFILE, O_HEXDUMP, O_ALLOW, O_DENY, O_USER, O_NOTIFY };
 
 static const struct opt_def opts[] = {
 	{ 0, "raw", 0, O_RAW },
@@ -54,6 +56,7 @@ static const struct opt_def opts[] = {
 	{ 0, "allow", 1, O_ALLOW },
 	{ 0, "deny", 1, O_DENY },
 	{ 0, "user", 1, O_USER },
+	{ 0, "notify-fd", 1, O_NOTIFY },
 	OPT_COMMON
 };
 
@@ -68,7 +71,7 @@ int udp_listen_main(int argc, char **argv)
 	char hostbuf[1024], groupbuf[1024], where[ADDR_STRLEN];
 	const char *bind = NULL, *portfile = NULL, *gname = NULL, *iface = NULL;
 	unsigned ifindex = 0;
-	int id, port, fd, sigfd, echo = 0, count = 0, family;
+	int id, port, fd, sigfd, echo = 0, count = 0, family, handed;
 	int64_t idle = 0;
 
 	opt_init(&st, argc, argv, usage);
@@ -87,6 +90,7 @@ int udp_listen_main(int argc, char **argv)
 		case O_ALLOW: xacl_add(&acl, st.arg, 1); break;
 		case O_DENY: xacl_add(&acl, st.arg, 0); break;
 		case O_USER: xpriv_lookup(&priv, "--user", st.arg); break;
+		case O_NOTIFY: xnotify_fd(st.arg); break;
 		}
 	}
 	family = st.family;
@@ -96,7 +100,11 @@ int udp_listen_main(int argc, char **argv)
 		xusage("missing PORT");
 	if (argc > 1)
 		xusage("unexpected argument '%s'", argv[1]);
-	port = xparse_port(argv[0], "udp", 1);
+	handed = !strcmp(argv[0], "-");
+	port = handed ? 0 : xparse_port(argv[0], "udp", 1);
+	if (handed && (bind || gname))
+		xusage("%s and PORT -: the socket handed over is bound already",
+		    bind ? "-b" : "--group");
 	if (echo && (out.raw || out.from || out.hex))
 		xusage("--echo prints nothing: no --raw, --from or -X with it");
 	if (iface && !gname)
@@ -125,9 +133,12 @@ int udp_listen_main(int argc, char **argv)
 		}
 	}
 
+	/* What was handed over, before anything opened could take its fd. */
+	fd = handed ? xinherit(SOCK_DGRAM, 0, where, sizeof(where)) : -1;
 	sigfd = xdgram_signals();
 	/* Several listeners may share a group's port; nothing else shares one. */
-	fd = xlisten(bind, port, family, SOCK_DGRAM, group != NULL, where, sizeof(where));
+	if (!handed)
+		fd = xlisten(bind, port, family, SOCK_DGRAM, group != NULL, where, sizeof(where));
 	if (group) {
 		if (sock_join_group(fd, group->ai_addr, group->ai_addrlen, ifindex) < 0)
 			xdie(EXIT_NET, "join %s%s%s: %s", gname, iface ? " on " : "",
@@ -142,6 +153,7 @@ int udp_listen_main(int argc, char **argv)
 	log_verbose("listening on %s", where);
 	if (portfile)
 		xwrite_port_file(portfile, fd);
+	super_ready(where);
 	xpriv_drop(&priv);
 
 	rx.fd = fd;

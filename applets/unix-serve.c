@@ -13,8 +13,9 @@ static const char usage[] =
 "       sockit unix-serve [OPTIONS] --to TARGET PATH\n"
 "       sockit unix-serve -u [OPTIONS] PATH\n"
 "\n"
-"Serve clients on the Unix socket PATH (@NAME: abstract) until killed; it\n"
-"appears once it listens, and is removed at exit. Mode, one of:\n"
+"Serve clients on the Unix socket PATH (@NAME: abstract; -: the socket a\n"
+"supervisor handed over) until killed; it appears once it listens, and is\n"
+"removed at exit. Mode, one of:\n"
 SERVE_USAGE_MODES
 "\n"
 "      --mode OCTAL       permission bits of the socket file (660, 0600)\n"
@@ -79,7 +80,8 @@ int unix_serve_main(int argc, char **argv)
 	struct dgram_rx rx;
 	char streamonly[32] = "", dgramonly[32] = "";
 	const char *path;
-	int id, dgram = 0, mode = -1, fd;
+	static char where[DGRAM_NAMELEN];
+	int id, dgram = 0, mode = -1, fd, handed;
 
 	memset(&rx, 0, sizeof(rx));
 	opt_init(&st, argc, argv, usage);
@@ -109,6 +111,9 @@ int unix_serve_main(int argc, char **argv)
 	path = xunix_operand(&st, argc, argv);
 	argc -= st.ind;
 	argv += st.ind;
+	handed = !strcmp(path, "-");
+	if (handed && (mode >= 0 || owner.name))
+		xusage("--mode and --owner make a socket file: not with PATH -");
 
 	if (dgram) {
 		if (*streamonly || argc > 1)
@@ -116,11 +121,17 @@ int unix_serve_main(int argc, char **argv)
 			    "PROGRAM");
 		if (rx.out.raw + rx.out.from + c.hexdump && c.nmodes)
 			xusage("--echo prints nothing: no --raw, --from or -X with it");
+		/* What was handed over, before anything opened could take its fd. */
+		fd = handed ? xinherit(SOCK_DGRAM, 1, where, sizeof(where)) : -1;
 		rx.sigfd = xdgram_signals();
-		fd = xunix_listen(path, SOCK_DGRAM, mode, &owner);
+		if (!handed)
+			fd = xunix_listen(path, SOCK_DGRAM, mode, &owner);
+		if (handed)
+			path = where;
 		if (sock_set_nonblock(fd, 1) < 0)
 			xdie(EXIT_NET, "%s: %s", path, log_strerror(errno));
 		log_verbose("listening on %s", path);
+		super_ready(path);
 		xpriv_drop(&c.priv);
 		rx.fd = fd;
 		rx.echo = c.nmodes; /* --echo: the only mode -u takes */
@@ -133,12 +144,17 @@ int unix_serve_main(int argc, char **argv)
 	if (*dgramonly)
 		xusage("%s goes with -u", dgramonly);
 	c.local = 1;
+	serve_check(&c, argc - 1, argv + 1);
+	fd = handed ? xinherit(SOCK_STREAM, 1, where, sizeof(where)) : -1;
+	serve_init(&c);
+	if (!handed)
+		fd = xunix_listen(path, SOCK_STREAM, mode, &owner);
+	if (handed)
+		path = where;
 	fmt_snprintf(localvar, sizeof(localvar), "UNIXLOCALPATH=%s", path);
 	c.localvar = localvar;
-	serve_check(&c, argc - 1, argv + 1);
-	serve_init(&c);
-	fd = xunix_listen(path, SOCK_STREAM, mode, &owner);
 	c.where = path;
 	log_verbose("listening on %s", path);
+	super_ready(path);
 	return serve_run(&c, fd);
 }

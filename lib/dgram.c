@@ -53,8 +53,10 @@ int dgram_listen(const struct dgram_rx *c)
 			xdie(EXIT_NET, "poll: %s", log_strerror(errno));
 		if (rc <= 0)
 			continue;
-		if (pfd[1].revents)
-			return EXIT_OK; /* SIGINT or SIGTERM */
+		if (pfd[1].revents) { /* SIGINT or SIGTERM */
+			super_stopping();
+			return EXIT_OK;
+		}
 		for (;;) { /* every datagram waiting, then poll again */
 			struct dgram d;
 			ssize_t n = sock_recv_dgram(c->fd, dbuf, sizeof(dbuf), &d);

@@ -138,6 +138,7 @@ int serve_option(struct serve *c, int id, const struct opt_state *st)
 		c->to.proxy = st->arg[1] - '0';
 		break;
 	case SV_ACCEPT_PROXY: c->accept_proxy = 1; break;
+	case SV_NOTIFY_FD: xnotify_fd(st->arg); break;
 	case SV_MAX: c->max = xparse_int("max-clients", st->arg, 1, INT_MAX); break;
 	case SV_COUNT: c->count = xparse_int("count", st->arg, 1, INT_MAX); break;
 	case SV_ONCE: c->count = 1; break;
@@ -812,12 +813,15 @@ static void start(int fd, const struct client *cl, struct ipcount *ip)
 }
 
 /* PROGRAM's environment: the server's, less PROTO and the ucspi variables
- * (TCP..., UNIX...), then those this connection sets. Built here rather than
+ * (TCP..., UNIX...) and what a supervisor gave the server (LISTEN_*,
+ * NOTIFY_SOCKET), then those this connection sets. Built here rather than
  * with setenv(), which in a static build costs more than the rest of spawn(). */
 extern char **environ;
 static int is_ucspi_var(const char *e)
 {
-	return !strncmp(e, "PROTO=", 6) || !strncmp(e, "TCP", 3) || !strncmp(e, "UNIX", 4);
+	return !strncmp(e, "PROTO=", 6) || !strncmp(e, "TCP", 3) || !strncmp(e, "UNIX", 4) ||
+	    !strncmp(e, "LISTEN_PID=", 11) || !strncmp(e, "LISTEN_FDS=", 11) ||
+	    !strncmp(e, "LISTEN_FDNAMES=", 15) || !strncmp(e, "NOTIFY_SOCKET=", 14);
 }
 
 static char **child_env(int fd, const struct client *cl)
@@ -987,6 +991,7 @@ NORETURN static void stop(void)
 	for (i = 0; i < S.nkids; i++)
 		kill(S.kids[i].pid, SIGTERM);
 	log_verbose("stopping");
+	super_stopping();
 	/* Everything read was written already: say how much, for each client. */
 	for (c = S.lists[L_IDLE].head.next; c && c != &S.lists[L_IDLE].head; c = c->next)
 		conn_log(c);

@@ -307,7 +307,7 @@ struct serve {
 /* The options every server takes; serve_option handles their ids. */
 enum { SV_ECHO = 100, SV_PRINT, SV_DISCARD, SV_STDIO, SV_SH, SV_MAX, SV_COUNT, SV_ONCE,
 	SV_TIMEOUT, SV_ACCEPT_TIMEOUT, SV_HEXDUMP, SV_CRLF, SV_USER, SV_TO, SV_CONNECT_TIMEOUT,
-	SV_SEND_PROXY, SV_ACCEPT_PROXY };
+	SV_SEND_PROXY, SV_ACCEPT_PROXY, SV_NOTIFY_FD };
 #define SERVE_OPTS \
 	{ 0, "echo", 0, SV_ECHO }, { 'o', "print", 0, SV_PRINT }, \
 	{ 0, "discard", 0, SV_DISCARD }, { 'i', "stdio", 0, SV_STDIO }, \
@@ -316,7 +316,8 @@ enum { SV_ECHO = 100, SV_PRINT, SV_DISCARD, SV_STDIO, SV_SH, SV_MAX, SV_COUNT, S
 	{ 'w', "timeout", 1, SV_TIMEOUT }, { 0, "accept-timeout", 1, SV_ACCEPT_TIMEOUT }, \
 	{ 'X', "hexdump", 0, SV_HEXDUMP }, { 0, "crlf", 0, SV_CRLF }, \
 	{ 0, "user", 1, SV_USER }, { 0, "to", 1, SV_TO }, \
-	{ 0, "connect-timeout", 1, SV_CONNECT_TIMEOUT }, { 0, "send-proxy", 1, SV_SEND_PROXY }
+	{ 0, "connect-timeout", 1, SV_CONNECT_TIMEOUT }, { 0, "send-proxy", 1, SV_SEND_PROXY }, \
+	{ 0, "notify-fd", 1, SV_NOTIFY_FD }
 /* tcp-serve's own options; unix-serve names them to refuse them. */
 #define SERVE_TCP_OPTS(bind, portfile, perip, allow, deny, aproxy) \
 	{ 'b', "bind", 1, bind }, { 0, "port-file", 1, portfile }, \
@@ -342,6 +343,7 @@ enum { SV_ECHO = 100, SV_PRINT, SV_DISCARD, SV_STDIO, SV_SH, SV_MAX, SV_COUNT, S
 "  -c, --max-clients N    at most N connections at once; others wait\n" \
 "                         (default 40 with PROGRAM, 16384 otherwise)\n" \
 "      --user USER[:GROUP] after binding, run as USER (and GROUP)\n" \
+"      --notify-fd N      once listening, write a newline to fd N (s6)\n" \
 "  -n, --count N          exit 0 once N connections were accepted and ended\n" \
 "      --once             same as -n 1\n" \
 "  -w, --timeout SECS     close a connection idle for SECS (built-in modes)\n" \
@@ -355,6 +357,12 @@ int serve_option(struct serve *c, int id, const struct opt_state *st); /* 1: it 
 void serve_check(struct serve *c, int argc, char **argv); /* PROGRAM..., conflicts */
 void serve_init(struct serve *c);        /* before listening: fds, loop, signals */
 int serve_run(struct serve *c, int lfd); /* returns only with -i: its exit status */
+
+/* super.c - started by a supervisor: an inherited socket, readiness. */
+int xinherit(int type, int local, char *where, size_t size); /* PORT/PATH "-" */
+void xnotify_fd(const char *s);             /* --notify-fd N */
+void super_ready(const char *where);        /* listening: tell the supervisor */
+void super_stopping(void);                  /* a signal stops us: say so */
 
 /* dgram.c - the datagram receiver and sender (udp-*, unix-* -u). */
 struct dgram_rx {

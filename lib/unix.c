@@ -45,7 +45,8 @@ const char *xunix_operand(const struct opt_state *st, int argc, char **argv)
 		xusage("-4 and -6 are for IP: a Unix socket has neither");
 	if (argc <= st->ind)
 		xusage("missing PATH");
-	xunix_check(argv[st->ind]);
+	if (strcmp(argv[st->ind], "-")) /* "-": the socket a supervisor handed over */
+		xunix_check(argv[st->ind]);
 	return argv[st->ind];
 }
 
