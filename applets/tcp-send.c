@@ -149,7 +149,9 @@ int tcp_send_main(int argc, char **argv)
 	if (argc < 2)
 		xusage(argc ? "missing PORT" : "missing HOST and PORT");
 	T.host = xparse_host(argv[0], hostbuf, sizeof(hostbuf));
-	if (strpbrk(argv[1], ",-")) {
+	/* A list has commas or a range; a service name (x-y) has letters. */
+	if (strpbrk(argv[1], ",-") && (strchr(argv[1], ',') ||
+	    !argv[1][strspn(argv[1], "0123456789-")])) {
 		if (!c.check)
 			xusage("a list of ports goes with -z");
 		if (opt_parse_ports(argv[1], ports) < 0)
