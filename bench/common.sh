@@ -18,13 +18,13 @@ ulimit -n "$(ulimit -Hn)" 2>/dev/null
 
 median() { sort -n | awk '{ v[NR] = $1 } END { if (NR) print v[int((NR + 1) / 2)] }'; }
 now_ns() { date +%s%N; }
-stop_srv() {
-	[ -n "$SRV" ] || return 0
-	kill -TERM -- -"$SRV" 2>/dev/null
-	kill -KILL -- -"$SRV" 2>/dev/null
-	wait "$SRV" 2>/dev/null
-	SRV=""
+# stop_group PID: the process group of PID (started by setsid), ended.
+stop_group() {
+	kill -TERM -- -"$1" 2>/dev/null
+	kill -KILL -- -"$1" 2>/dev/null
+	wait "$1" 2>/dev/null
 }
+stop_srv() { [ -z "$SRV" ] || stop_group "$SRV"; SRV=""; }
 # run_median CMD...: the median of RUNS runs of CMD's one-number output; a
 # run that failed makes the figure "fail", one that cannot be made "–".
 run_median() {

@@ -14,13 +14,7 @@ cd "$(dirname "$0")/.." || exit 2
 TOOLS=${TOOLS:-direct sockit sockit-exec socat ncat haproxy haproxy-splice rinetd redir simpleproxy socket-proxyd}
 PROXYD=/lib/systemd/systemd-socket-proxyd
 BACK=""
-stop_back() {
-	[ -n "$BACK" ] || return 0
-	kill -TERM -- -"$BACK" 2>/dev/null
-	kill -KILL -- -"$BACK" 2>/dev/null
-	wait "$BACK" 2>/dev/null
-	BACK=""
-}
+stop_back() { [ -z "$BACK" ] || stop_group "$BACK"; BACK=""; }
 trap 'stop_srv; stop_back; rm -rf "$TMP"' EXIT
 # back CMD...: the backend, on a free port BP, in a session of its own.
 back() {

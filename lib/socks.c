@@ -139,49 +139,38 @@ static int wait_fd(int fd, short ev, int64_t deadline)
 	return rc > 0 ? 0 : -1;
 }
 
-static int put(int fd, const void *b, size_t n, int64_t deadline)
+/* Exactly n bytes written (out) or read; a close before them is EPROTO:
+ * not the proxy's protocol. */
+static int xfer(int fd, char *p, size_t n, int64_t deadline, int out)
 {
-	const char *p = b;
-
 	while (n) {
-		ssize_t w = write(fd, p, n);
+		ssize_t k = out ? write(fd, p, n) : read(fd, p, n);
 
-		if (w < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) {
-			if (wait_fd(fd, POLLOUT, deadline) < 0)
+		if (k < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) {
+			if (wait_fd(fd, out ? POLLOUT : POLLIN, deadline) < 0)
 				return -1;
 			continue;
 		}
-		if (w < 0)
+		if (k < 0)
 			return -1;
-		p += w;
-		n -= (size_t)w;
+		if (k == 0) {
+			errno = EPROTO;
+			return -1;
+		}
+		p += k;
+		n -= (size_t)k;
 	}
 	return 0;
 }
 
-/* Exactly n bytes; a close before them is EPROTO (not the proxy's protocol). */
+static int put(int fd, const void *b, size_t n, int64_t deadline)
+{
+	return xfer(fd, (char *)(uintptr_t)b, n, deadline, 1);
+}
+
 static int get(int fd, void *b, size_t n, int64_t deadline)
 {
-	char *p = b;
-
-	while (n) {
-		ssize_t r = read(fd, p, n);
-
-		if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) {
-			if (wait_fd(fd, POLLIN, deadline) < 0)
-				return -1;
-			continue;
-		}
-		if (r < 0)
-			return -1;
-		if (r == 0) {
-			errno = EPROTO;
-			return -1;
-		}
-		p += r;
-		n -= (size_t)r;
-	}
-	return 0;
+	return xfer(fd, b, n, deadline, 0);
 }
 
 long socks5_reply_len(const unsigned char *b, size_t n)
