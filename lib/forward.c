@@ -362,6 +362,13 @@ int fwd_event(struct fwd *f, int side, unsigned ev)
 			return FWD_MORE;
 		if (getsockopt(f->fd[FWD_TARGET], SOL_SOCKET, SO_ERROR, &err, &el) < 0)
 			err = errno;
+		if (!err) { /* an event for the socket this one replaced: not yet */
+			struct sockaddr_storage ss;
+			socklen_t sl = sizeof(ss);
+
+			if (getpeername(f->fd[FWD_TARGET], (struct sockaddr *)&ss, &sl) < 0)
+				return errno == ENOTCONN ? FWD_MORE : abort_with(f, "connect", errno);
+		}
 		if (err) {
 			abort_with(f, "connect", err);
 			if (try_connect(f) < 0)
