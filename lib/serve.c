@@ -1276,8 +1276,9 @@ int serve_run(struct serve *c, int lfd)
 	static char connect_why[ADDR_STRLEN + 64], header_why[64];
 	int i;
 
-	fmt_snprintf(connect_why, sizeof(connect_why), "connect %s: %s", c->to.text,
-	    log_strerror(ETIMEDOUT));
+	if (c->mode == SERVE_FORWARD)
+		fmt_snprintf(connect_why, sizeof(connect_why), "connect %s: %s", c->to.text,
+		    log_strerror(ETIMEDOUT));
 	fmt_snprintf(header_why, sizeof(header_why), "no PROXY header within %lld ms",
 	    (long long)(c->idle && c->idle < HEADER_MS ? c->idle : HEADER_MS));
 	S.lfd = lfd;
