@@ -40,7 +40,7 @@ struct fwd {
 	int fd[2];                  /* FWD_CLIENT, FWD_TARGET */
 	void *data[2];              /* what the loop reports them with */
 	unsigned want[2];           /* the events asked for */
-	int connecting;
+	int connecting, retried;    /* retried: a target socket was replaced */
 	const struct addrinfo *next; /* TCP: the next address to try */
 	struct half h[2];
 	char where[ADDR_STRLEN];    /* the target address tried last */
@@ -180,6 +180,7 @@ static int try_connect(struct fwd *f)
 		int family, rc, e;
 
 		if (f->fd[FWD_TARGET] >= 0) {
+			f->retried = 1;
 			loop_close(f->lp, f->fd[FWD_TARGET]);
 			f->fd[FWD_TARGET] = -1;
 			f->want[FWD_TARGET] = 0;
@@ -362,7 +363,7 @@ int fwd_event(struct fwd *f, int side, unsigned ev)
 			return FWD_MORE;
 		if (getsockopt(f->fd[FWD_TARGET], SOL_SOCKET, SO_ERROR, &err, &el) < 0)
 			err = errno;
-		if (!err) { /* an event for the socket this one replaced: not yet */
+		if (!err && f->retried) { /* an event for the socket this one replaced? */
 			struct sockaddr_storage ss;
 			socklen_t sl = sizeof(ss);
 
