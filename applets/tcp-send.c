@@ -59,6 +59,16 @@ static struct addrinfo *target(void)
 	return T.ai;
 }
 
+/* What the connects need resolved here: the proxy, and the target unless
+ * the proxy resolves it (socks5h, socks4a, http). */
+static void resolve(void)
+{
+	if (T.via && !T.pai)
+		T.pai = xresolve(T.px.host, T.px.port, AF_UNSPEC, SOCK_STREAM, 0);
+	if (!T.via || T.px.kind == PX_SOCKS5 || T.px.kind == PX_SOCKS4)
+		target();
+}
+
 /* Through the proxy: connect to it, then ask it for HOST PORT; the proxy
  * resolves HOST for socks5h, socks4a and http. */
 static int proxy_connect(struct client_cfg *c, int64_t timeout, char *where, size_t size)
@@ -71,10 +81,9 @@ static int proxy_connect(struct client_cfg *c, int64_t timeout, char *where, siz
 	int fd, e;
 
 	c->why = NULL;
-	if (T.px.kind == PX_SOCKS5 || T.px.kind == PX_SOCKS4)
-		ta = target()->ai_addr;
-	if (!T.pai)
-		T.pai = xresolve(T.px.host, T.px.port, AF_UNSPEC, SOCK_STREAM, 0);
+	resolve();
+	if (T.ai)
+		ta = T.ai->ai_addr;
 	if ((fd = sock_connect(T.pai, &so, timeout, where, size)) < 0)
 		return -1;
 	fmt_snprintf(paddr, sizeof(paddr), "%s", where);
@@ -115,13 +124,13 @@ static int tcp_set_port(void *arg, int port)
 
 	(void)arg;
 	T.port = port;
-	if (!T.via)
-		for (a = target(); a; a = a->ai_next) {
-			if (a->ai_family == AF_INET)
-				((struct sockaddr_in *)a->ai_addr)->sin_port = htons((uint16_t)port);
-			else
-				((struct sockaddr_in6 *)a->ai_addr)->sin6_port = htons((uint16_t)port);
-		}
+	resolve(); /* once, here, not in each probe's child */
+	for (a = T.ai; a && !T.via; a = a->ai_next) {
+		if (a->ai_family == AF_INET)
+			((struct sockaddr_in *)a->ai_addr)->sin_port = htons((uint16_t)port);
+		else
+			((struct sockaddr_in6 *)a->ai_addr)->sin6_port = htons((uint16_t)port);
+	}
 	return 0;
 }
 

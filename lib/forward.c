@@ -121,12 +121,28 @@ void xfwd_target(struct fwd_target *t, const char *s)
 	t->ai = xresolve(host, xparse_port(colon + 1, "tcp", 0), AF_UNSPEC, SOCK_STREAM, 0);
 }
 
+static int abort_with(struct fwd *f, const char *what, int err)
+{
+	f->err = err;
+	f->why = what;
+	return FWD_ABORT;
+}
+
+static void nodelay(int fd)
+{
+	int one = 1;
+
+	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+}
+
 static void watch(struct fwd *f, int s, unsigned ev)
 {
 	if (f->want[s] == ev || f->fd[s] < 0)
 		return;
-	if (loop_set(f->lp, f->fd[s], ev, f->data[s]) < 0)
-		ev = 0; /* cannot happen for a socket we own; the idle timer ends it */
+	if (loop_set(f->lp, f->fd[s], ev, f->data[s]) < 0) {
+		abort_with(f, "event loop", errno); /* the caller sees f->err */
+		return;
+	}
 	f->want[s] = ev;
 }
 
@@ -154,20 +170,6 @@ static void rewatch(struct fwd *f)
 		}
 		watch(f, s, ev);
 	}
-}
-
-static int abort_with(struct fwd *f, const char *what, int err)
-{
-	f->err = err;
-	f->why = what;
-	return FWD_ABORT;
-}
-
-static void nodelay(int fd)
-{
-	int one = 1;
-
-	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 }
 
 /* Start a connect to the next address: 0 under way (or done), -1 when no
@@ -218,6 +220,8 @@ static int try_connect(struct fwd *f)
 			if (!t->path)
 				nodelay(f->fd[FWD_TARGET]);
 			f->connecting = rc != 0;
+			f->err = 0; /* an address that failed before this one is forgotten */
+			f->why = NULL;
 			return 0;
 		}
 		abort_with(f, "connect", e == EAGAIN ? ECONNREFUSED : e);
@@ -251,7 +255,7 @@ int fwd_open(struct fwd **fp, const struct fwd_target *t, struct loop *lp, int c
 	if (try_connect(f) < 0)
 		return FWD_ABORT;
 	rewatch(f);
-	return f->connecting ? FWD_MORE : FWD_CONNECTED;
+	return f->err ? FWD_ABORT : f->connecting ? FWD_MORE : FWD_CONNECTED;
 }
 
 /* Write out what direction d holds: 1 all of it, 0 not yet (the receiver
@@ -375,12 +379,10 @@ int fwd_event(struct fwd *f, int side, unsigned ev)
 			if (try_connect(f) < 0)
 				return FWD_ABORT;
 			rewatch(f);
-			if (f->connecting)
-				return FWD_MORE;
+			if (f->err || f->connecting)
+				return f->err ? FWD_ABORT : FWD_MORE;
 		}
 		f->connecting = 0;
-		f->err = 0;
-		f->why = NULL;
 		ev = LOOP_OUT;
 		rc = FWD_CONNECTED;
 	}
@@ -400,7 +402,7 @@ int fwd_event(struct fwd *f, int side, unsigned ev)
 	if (f->h[0].shut && f->h[1].shut)
 		return FWD_END;
 	rewatch(f);
-	return rc;
+	return f->err ? FWD_ABORT : rc;
 }
 
 void fwd_counts(const struct fwd *f, uint64_t *in, uint64_t *out)

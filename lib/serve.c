@@ -592,26 +592,17 @@ static void hdr_apply(struct client *cl, const struct pp_addr *a)
 	cl->has_la = 1;
 }
 
-static const char *hdr_why(const struct pp_reader *r, char *buf, size_t size)
-{
-	if (r->why)
-		return r->why;
-	fmt_snprintf(buf, size, "reading its PROXY header: %s", log_strerror(errno));
-	return buf;
-}
-
 static void hdr_event(struct conn *c)
 {
 	struct hdr *h = c->hdr;
 	struct ipcount *ip;
 	struct client cl;
-	char why[96];
 	int rc = pp_read(c->fd, &h->r), fd = c->fd;
 
 	if (rc == 0)
 		return;
 	if (rc < 0) {
-		conn_close(c, hdr_why(&h->r, why, sizeof(why)));
+		conn_close(c, h->r.why); /* pp_read always says why */
 		return;
 	}
 	cl = h->cl;
@@ -1151,7 +1142,7 @@ static int stdio_header(int fd, struct client *cl)
 {
 	struct pp_reader r;
 	int64_t end = loop_now() + S.lists[L_HEADER].ms;
-	char why[96], name[ADDR_STRLEN];
+	char name[ADDR_STRLEN];
 	int rc;
 
 	memset(&r, 0, sizeof(r));
@@ -1174,7 +1165,7 @@ static int stdio_header(int fd, struct client *cl)
 	}
 	if (log_level >= LOG_VERBOSE) {
 		client_name(cl, name, sizeof(name));
-		log_verbose("%s: %s", name, hdr_why(&r, why, sizeof(why)));
+		log_verbose("%s: %s", name, r.why);
 	}
 	return -1;
 }
