@@ -139,7 +139,8 @@ static void watch(struct fwd *f, int s, unsigned ev)
 {
 	if (f->want[s] == ev || f->fd[s] < 0)
 		return;
-	if (loop_set(f->lp, f->fd[s], ev, f->data[s]) < 0) {
+	/* want 0: not in the loop (a new socket, or one taken out) */
+	if (loop_set(f->lp, f->fd[s], ev | (f->want[s] ? 0 : LOOP_NEW), f->data[s]) < 0) {
 		abort_with(f, "event loop", errno); /* the caller sees f->err */
 		return;
 	}

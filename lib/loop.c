@@ -52,7 +52,8 @@ struct loop *loop_new(void)
 	return lp;
 }
 
-/* The caller keeps no record of what it watches, so try MOD, then ADD. */
+/* A caller that knows the fd is new says LOOP_NEW (one call, ADD); else
+ * try MOD, then ADD. */
 int loop_set(struct loop *lp, int fd, unsigned events, void *data)
 {
 	struct epoll_event ev;
@@ -65,10 +66,12 @@ int loop_set(struct loop *lp, int fd, unsigned events, void *data)
 	memset(&ev, 0, sizeof(ev));
 	ev.events = (events & LOOP_IN ? EPOLLIN : 0) | (events & LOOP_OUT ? EPOLLOUT : 0);
 	ev.data.ptr = data;
-	if (epoll_ctl(lp->epfd, EPOLL_CTL_MOD, fd, &ev) == 0)
-		return 0;
-	if (errno != ENOENT)
-		return -1;
+	if (!(events & LOOP_NEW)) {
+		if (epoll_ctl(lp->epfd, EPOLL_CTL_MOD, fd, &ev) == 0)
+			return 0;
+		if (errno != ENOENT)
+			return -1;
+	}
 	return epoll_ctl(lp->epfd, EPOLL_CTL_ADD, fd, &ev);
 }
 

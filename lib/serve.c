@@ -713,7 +713,7 @@ static void conn_new(int fd, const struct client *cl, struct ipcount *ip)
 		return;
 	if (S.cf->mode == SERVE_ECHO)
 		nodelay(fd);
-	if (loop_set(S.lp, fd, LOOP_IN, &c->end[0]) < 0) {
+	if (loop_set(S.lp, fd, LOOP_IN | LOOP_NEW, &c->end[0]) < 0) {
 		log_warn("event loop: %s", log_strerror(errno));
 		conn_close(c, NULL);
 	}
@@ -731,7 +731,7 @@ static void hdr_new(int fd, const struct client *cl)
 		return;
 	}
 	c->hdr->cl = *cl;
-	if (loop_set(S.lp, fd, LOOP_IN, &c->end[0]) < 0)
+	if (loop_set(S.lp, fd, LOOP_IN | LOOP_NEW, &c->end[0]) < 0)
 		conn_close(c, log_strerror(errno));
 }
 

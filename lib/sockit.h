@@ -442,7 +442,7 @@ int tiny_getaddrinfo(const char *host, int port, int family, int socktype,
 int tiny_service(const char *name, const char *proto);     /* the port, or -1 */
 
 /* loop.c - the event loop: epoll on Linux, poll elsewhere; one API. */
-enum { LOOP_IN = 1, LOOP_OUT = 2 };
+enum { LOOP_IN = 1, LOOP_OUT = 2, LOOP_NEW = 4 }; /* NEW: fd not watched yet */
 struct loop;
 struct loop_event {
 	void *data;
