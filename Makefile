@@ -159,7 +159,7 @@ fuzz-replay: fuzz-build
 	done
 
 clean:
-	rm -f sockit sockit-asan sockit-tiny-asan sockit-static sockit-cross sockit-vg .build-flags bench/loadgen bench/refecho
+	rm -f sockit sockit-asan sockit-tiny-asan sockit-static sockit-cross sockit-vg .build-flags bench/loadgen bench/refecho bench/refrelay bench/refsplice
 	rm -rf tests/fuzz/bin
 
 .PHONY: FORCE all test test-asan test-asan-tiny test-valgrind lint install install-links static size cross cross-test clean fuzz fuzz-build fuzz-replay
@@ -169,10 +169,14 @@ bench/loadgen: bench/loadgen.c
 	$(CC) -O2 -Wall -Wextra -o $@ bench/loadgen.c
 bench/refecho: bench/refecho.c
 	$(CC) -O2 -Wall -Wextra -o $@ bench/refecho.c
-bench: sockit bench/loadgen bench/refecho
+bench/refsplice: bench/refsplice.c
+	$(CC) -O2 -Wall -Wextra -o $@ bench/refsplice.c
+bench/refrelay: bench/refrelay.c
+	$(CC) -O2 -Wall -Wextra -o $@ bench/refrelay.c
+bench: sockit bench/loadgen bench/refecho bench/refsplice
 	bash bench/run.sh
 bench-unix: sockit bench/loadgen bench/refecho
 	bash bench/unix.sh
-bench-forward: sockit bench/loadgen bench/refecho
+bench-forward: sockit bench/loadgen bench/refecho bench/refrelay
 	bash bench/forward.sh
 .PHONY: bench bench-unix bench-forward

@@ -88,7 +88,7 @@ srv() {
 	SRV=$!
 	wait_listen "$PORT"
 }
-tree_rss() { # KiB of RSS of PID and all its descendants
+tree_pids() { # PID and all its descendants
 	local pids=" $1 " changed=1 f p pp
 	while [ "$changed" = 1 ]; do
 		changed=0
@@ -99,10 +99,26 @@ tree_rss() { # KiB of RSS of PID and all its descendants
 			esac
 		done
 	done
-	for p in $pids; do awk '/^VmRSS:/ { print $2 }' "/proc/$p/status" 2>/dev/null; done |
+	echo $pids
+}
+tree_rss() { # KiB of RSS of PID and all its descendants
+	local p
+	for p in $(tree_pids "$1"); do awk '/^VmRSS:/ { print $2 }' "/proc/$p/status" 2>/dev/null; done |
 		awk '{ s += $1 } END { print s + 0 }'
 }
-
+# tree_cpu PID: "PID NS" for PID and each live descendant: nanoseconds its
+# threads ran on a CPU (schedstat: exact, where clock ticks round down).
+tree_cpu() {
+	local p
+	for p in $(tree_pids "$1"); do
+		cat "/proc/$p/task/"*/schedstat 2>/dev/null | awk -v p="$p" '{ s += $1 } END { print p, s + 0 }'
+	done
+}
+# cpu_between A B: the CPU time spent between two tree_cpu samples, by the
+# processes of B (one that was in A only ended between them: not counted).
+cpu_between() {
+	awk 'NR == FNR { a[$1] = $2; next } { s += $2 - ($1 in a ? a[$1] : 0) } END { print s + 0 }' "$1" "$2"
+}
 idle_rss() { # N: RSS of the server tree while N idle clients are connected
 	local lg up
 	"$LG" idle "$PORT" "$1" 60 >"$TMP/idle.out" 2>"$TMP/idle.err" &

@@ -3,7 +3,9 @@
 # (fork), ncat --sh-exec, haproxy (mode tcp, with and without splice),
 # rinetd, redir, simpleproxy, systemd-socket-proxyd (under
 # systemd-socket-activate), and sockit tcp-serve running sockit tcp-send (a
-# process per connection); "direct" is the backend reached without a relay.
+# process per connection); "direct" is the backend reached without a relay,
+# "ref" the smallest hand-written epoll relay (bench/refrelay.c): the floor
+# of sockit's design, one event loop doing a read and a write per message.
 # All on 127.0.0.1, every load bounded. Prints one Markdown table: medians of
 # $RUNS runs, ratios to sockit's.
 #   make bench-forward          RUNS=5
@@ -11,7 +13,7 @@
 set -u
 cd "$(dirname "$0")/.." || exit 2
 . bench/common.sh
-TOOLS=${TOOLS:-direct sockit sockit-exec socat ncat haproxy haproxy-splice rinetd redir simpleproxy socket-proxyd}
+TOOLS=${TOOLS:-direct ref sockit sockit-exec socat ncat haproxy haproxy-splice rinetd redir simpleproxy socket-proxyd}
 PROXYD=/lib/systemd/systemd-socket-proxyd
 BACK=""
 stop_back() { [ -z "$BACK" ] || stop_group "$BACK"; BACK=""; }
@@ -27,6 +29,7 @@ back() {
 have_tool() {
 	case $1 in
 	direct) true ;;
+	ref) [ -x bench/refrelay ] ;;
 	sockit*) [ -x "$SOCKIT" ] ;;
 	haproxy*) command -v haproxy >/dev/null ;;
 	socket-proxyd) [ -x "$PROXYD" ] && command -v systemd-socket-activate >/dev/null ;;
@@ -46,6 +49,7 @@ relay() {
 	[ "$1" = direct ] && { PORT=$BP; return 0; }
 	PORT=$(free_port)
 	case $1 in
+	ref) srv bench/refrelay "$PORT" "$BP" ;;
 	sockit) srv "$SOCKIT" tcp-serve -b 127.0.0.1 --to "127.0.0.1:$BP" "$PORT" ;;
 	sockit-exec) srv "$SOCKIT" tcp-serve -q -b 127.0.0.1 -c 20000 "$PORT" \
 		"$SOCKIT" tcp-send 127.0.0.1 "$BP" ;;
@@ -69,6 +73,22 @@ t1_client() { "$SOCKIT" tcp-send 127.0.0.1 "$PORT"; }
 t1_fwd() { t1_once "$1"; stop_back; }
 rps_once() { "$LG" rps "$PORT" "$1" "$SECS"; }
 cps_once() { "$LG" cps "$PORT" 16 "$SECS"; }
+# CPU the relay spends per request, in µs, with 256 connections, sampled
+# while the load runs. Not for the relays that fork per connection: their
+# processes come and go between the samples.
+cpu_once() {
+	local lg n
+	"$LG" rps "$PORT" 256 "$(awk -v s="$SECS" 'BEGIN { print s + 1 }')" >"$TMP/cpu.out" &
+	lg=$!
+	sleep 0.5
+	tree_cpu "$SRV" >"$TMP/cpu0"
+	sleep "$SECS"
+	tree_cpu "$SRV" >"$TMP/cpu1"
+	wait "$lg"
+	n=$(cat "$TMP/cpu.out")
+	awk -v ns="$(cpu_between "$TMP/cpu0" "$TMP/cpu1")" -v n="$n" -v s="$SECS" \
+		'BEGIN { if (n > 0) printf "%.1f\n", ns / 1e3 / (n * s); else print "fail" }'
+}
 # The client half-closes, the backend answers 1 s later: does it arrive?
 late_once() {
 	[ "$("$SOCKIT" tcp-send -w 5 127.0.0.1 "$PORT" x 2>/dev/null)" = late ] && echo yes || echo no
@@ -86,6 +106,9 @@ for t in $TOOLS; do
 	R[$t,rps256]=$(run_median rps_once 256)
 	R[$t,cps]=$(run_median cps_once)
 	if [ "$t" != direct ]; then
+		case $t in sockit-exec|socat|ncat|redir|simpleproxy) ;; # fork: not counted
+		*) R[$t,cpu]=$(run_median cpu_once) ;;
+		esac
 		idle0=$(tree_rss "$SRV")
 		m=$(idle_rss 1000)
 		case $m in *" "*) R[$t,m1k]="$m" ;; *) R[$t,m1k]=$((m - idle0)) ;; esac
@@ -101,12 +124,12 @@ done
 cat <<HEAD
 Forwarding: sockit $("$SOCKIT" --version | cut -d' ' -f2), $(date -u +%Y-%m-%d), $(nproc) cores, $(uname -sr), runs: $RUNS (median), T1: $T1_BYTES bytes; backend: loadgen sink (T1), refecho (req/s, conn/s, RSS).
 
-| relay | T1 GB/s | req/s ×1 | req/s ×16 | req/s ×256 | conn/s | KiB +1,000 idle | late reply after half-close |
-|---|---|---|---|---|---|---|---|
+| relay | T1 GB/s | req/s ×1 | req/s ×16 | req/s ×256 | relay CPU µs/req ×256 | conn/s | KiB +1,000 idle | late reply after half-close |
+|---|---|---|---|---|---|---|---|---|
 HEAD
 for t in $TOOLS; do
 	have_tool "$t" || continue
 	printf '| %s |' "$t"
-	for k in t1 rps1 rps16 rps256 cps m1k late; do printf ' %s |' "$(cell "$t" "$k")"; done
+	for k in t1 rps1 rps16 rps256 cpu cps m1k late; do printf ' %s |' "$(cell "$t" "$k")"; done
 	echo
 done

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # bench/run.sh - sockit beside nc, ncat, socat, busybox nc, toybox netcat and
-# tcpserver (with iperf3 and a hand-written epoll echo server as yardsticks),
+# tcpserver (with iperf3, a hand-written epoll echo server and, for T1, a
+# hand-written splice copy as yardsticks),
 # all on loopback, every load bounded in count and time. Prints one Markdown
 # table: each figure is the median of $RUNS runs, with its ratio to sockit's.
 #   make bench              RUNS=5
@@ -13,7 +14,7 @@ if [ -n "${QUICK:-}" ]; then IDLE_BIG=2000; fi
 TOOLS=${TOOLS:-sockit ref nc ncat socat busybox toybox tcpserver}
 have_tool() {
 	case $1 in
-	sockit) [ -x "$SOCKIT" ] ;; ref) [ -x "$REF" ] ;;
+	sockit) [ -x "$SOCKIT" ] ;; ref) [ -x "$REF" ] && [ -x bench/refsplice ] ;;
 	busybox) busybox nc --help >/dev/null 2>&1 ;;
 	toybox) toybox netcat --help >/dev/null 2>&1 ;;
 	tcpserver) command -v tcpserver >/dev/null && command -v tcpclient >/dev/null ;;
@@ -46,6 +47,7 @@ t1_server() { # the server, its output into the sink
 	local out="| '$LG' sink $T1_BYTES >'$TMP/sink'"
 	case $1 in
 	sockit) srv sh -c "'$SOCKIT' tcp-serve -o --once -b 127.0.0.1 $PORT $out" ;;
+	ref) srv sh -c "'$PWD/bench/refsplice' recv $PORT $out" ;;
 	nc) srv sh -c "sleep 600 | nc -l 127.0.0.1 $PORT $out" ;;
 	ncat) srv sh -c "ncat -l --recv-only 127.0.0.1 $PORT $out" ;;
 	socat) srv sh -c "socat -u TCP-LISTEN:$PORT,bind=127.0.0.1,reuseaddr STDOUT $out" ;;
@@ -58,6 +60,7 @@ t1_server() { # the server, its output into the sink
 t1_client() {
 	case $1 in
 	sockit) "$SOCKIT" tcp-send 127.0.0.1 "$PORT" ;;
+	ref) bench/refsplice send "$PORT" ;;
 	nc) nc -N 127.0.0.1 "$PORT" ;;
 	ncat) ncat --send-only 127.0.0.1 "$PORT" ;;
 	socat) socat -u STDIN "TCP:127.0.0.1:$PORT" ;;
@@ -84,9 +87,7 @@ measure() {
 	for t in $TOOLS; do
 		have_tool "$t" || { echo "# $t: not installed, skipped" >&2; continue; }
 		echo "# $t" >&2
-		if [ "$t" != ref ]; then
-			R[$t,t1]=$(run_median t1_once "$t")
-		fi
+		R[$t,t1]=$(run_median t1_once "$t")
 		PORT=$(free_port)
 		echo_srv "$t"
 		r=$(for i in $(seq "$RUNS"); do rtt_once; done)
