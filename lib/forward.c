@@ -349,7 +349,8 @@ static int pump(struct fwd *f, int d)
 			break; /* most likely all there was: the loop says if not */
 	}
 	if (h->eof && !pending(h) && !h->shut) {
-		if (shutdown(dst, SHUT_WR) < 0 && errno != ENOTCONN)
+		/* With the other way ended too, the close that follows is the FIN. */
+		if (!f->h[!d].shut && shutdown(dst, SHUT_WR) < 0 && errno != ENOTCONN)
 			return abort_with(f, "shutdown", errno), -1;
 		h->shut = 1;
 	}
